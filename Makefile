@@ -1,0 +1,84 @@
+# Two commands: `make run` (the whole desk on this machine) and `make test`.
+# Both install what they need on a fresh machine and are fast no-ops afterwards.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export PYTHAINLP_OFFLINE := 1
+export RASA_TELEMETRY_ENABLED := false
+export UV_PYTHON_DOWNLOADS := never
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+VENV := .venv
+RASA_VENV := .venv-rasa
+UV := $(VENV)/bin/uv
+MODEL := models/desk.tar.gz
+RASA_DATA := data/nlu data/rules data/stories
+MODEL_INPUTS := config.yml domain.yml $(wildcard data/nlu/*.yml data/rules/*.yml data/stories/*.yml) \
+	$(shell find nlu -name '*.py' -o -name '*.txt' 2>/dev/null) $(wildcard data/geo/*)
+
+# A Python of the given version: on PATH, else from pyenv.
+find_python = $(shell command -v python$(1) 2>/dev/null || \
+	{ command -v pyenv >/dev/null && ls -d "$$(pyenv root)"/versions/$(1).*/bin/python$(1) 2>/dev/null | sort -V | tail -n 1; })
+
+.PHONY: help run test lint typecheck test-nlu test-bot env compose-check browser model bench clean
+
+help:
+	@echo "make run   - the whole desk on 127.0.0.1:8000 (simulator at /simulator)"
+	@echo "make test  - lint, type checks and every test"
+
+$(VENV)/.synced: pyproject.toml uv.lock
+	@py="$(call find_python,3.11)"; [ -n "$$py" ] || { echo "Python 3.11 is needed (python3.11 on PATH or pyenv)"; exit 1; }; \
+	[ -x $(VENV)/bin/python ] || "$$py" -m venv $(VENV)
+	@[ -x $(UV) ] || $(VENV)/bin/python -m pip install -q uv==0.13.8
+	$(UV) sync --frozen --python $(VENV)/bin/python
+	@touch $@
+
+$(RASA_VENV)/.synced: constraints/rasa-py310.txt constraints/rasa-requirements.txt $(VENV)/.synced
+	@py="$(call find_python,3.10)"; [ -n "$$py" ] || { echo "Python 3.10 is needed for Rasa (python3.10 on PATH or pyenv)"; exit 1; }; \
+	[ -x $(RASA_VENV)/bin/python ] || $(UV) venv -q --python "$$py" $(RASA_VENV)
+	$(UV) pip install -q --python $(RASA_VENV)/bin/python -c constraints/rasa-py310.txt -r constraints/rasa-requirements.txt
+	@touch $@
+
+env: $(VENV)/.synced $(RASA_VENV)/.synced
+
+$(MODEL): $(RASA_VENV)/.synced $(MODEL_INPUTS)
+	@mkdir -p models
+	PYTHONPATH=$(CURDIR) $(RASA_VENV)/bin/rasa train --quiet --config config.yml --domain domain.yml \
+		--data $(RASA_DATA) --out models --fixed-model-name desk
+	@touch $@
+
+model: $(MODEL)
+
+# Debian's Chromium for the browser tests (Playwright drives it; it never downloads one).
+browser:
+	@command -v chromium >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+		else sudo apt-get update -q && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; fi; }
+
+run: env $(MODEL)
+	$(VENV)/bin/desk run
+
+lint: $(VENV)/.synced
+	$(VENV)/bin/ruff check bot actions nlu tests bench
+	$(VENV)/bin/ruff format --check bot actions nlu tests bench
+
+typecheck: $(VENV)/.synced
+	$(VENV)/bin/mypy bot actions nlu
+
+compose-check: $(VENV)/.synced
+	$(VENV)/bin/docker-compose -f docker-compose.yml config -q
+
+# pytest exits 5 when it collects no test: not a failure of the suite.
+test-nlu: $(RASA_VENV)/.synced
+	$(RASA_VENV)/bin/python -m pytest tests/nlu -q -p no:cacheprovider; rc=$$?; [ $$rc -eq 5 ] && rc=0; exit $$rc
+
+test-bot: env $(MODEL) browser
+	$(VENV)/bin/pytest --ignore=tests/nlu; rc=$$?; [ $$rc -eq 5 ] && rc=0; exit $$rc
+
+test: lint typecheck compose-check test-nlu test-bot
+
+bench: env $(MODEL)
+	$(VENV)/bin/python -m bench
+
+clean:
+	rm -rf $(VENV) $(RASA_VENV) models var

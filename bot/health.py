@@ -1,0 +1,99 @@
+"""GET /healthz (ready only when every part is) and GET /metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import httpx
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from redis.exceptions import RedisError
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot import metrics
+from bot.worker.runner import heartbeat_key
+
+router = APIRouter(tags=["operations"])
+
+
+def _database_ok(request: Request) -> dict[str, Any]:
+    try:
+        with request.app.state.sessions() as session:
+            session.execute(text("SELECT 1"))
+        return {"ok": True}
+    except SQLAlchemyError as error:
+        return {"ok": False, "error": type(error).__name__}
+
+
+async def _gateway(request: Request) -> dict[str, Any]:
+    database = await asyncio.to_thread(_database_ok, request)
+    try:
+        await request.app.state.redis.ping()
+        redis: dict[str, Any] = {"ok": True}
+    except RedisError as error:
+        redis = {"ok": False, "error": type(error).__name__}
+    return {"ok": database["ok"] and redis["ok"], "database": database, "redis": redis}
+
+
+async def _worker(request: Request) -> dict[str, Any]:
+    settings = request.app.state.settings
+    try:
+        beats = await request.app.state.redis.zrangebyscore(
+            heartbeat_key(settings.redis_prefix),
+            time.time() - 3 * settings.worker_heartbeat_s,
+            "+inf",
+        )
+        depth = await request.app.state.queue.depth()
+    except RedisError as error:
+        return {"ok": False, "error": type(error).__name__}
+    return {
+        "ok": bool(beats),
+        "workers": len(beats),
+        "queue_depth": depth.waiting,
+        "queue_oldest_age_s": round(depth.oldest_age_s, 3),
+    }
+
+
+async def _rasa(request: Request) -> dict[str, Any]:
+    ok, detail = await request.app.state.rasa.ready()
+    return {"ok": ok, **detail}
+
+
+async def _action_server(request: Request) -> dict[str, Any]:
+    url = request.app.state.settings.action_server_url.rsplit("/webhook", 1)[0] + "/health"
+    try:
+        response = await request.app.state.http.get(url, timeout=2.0)
+    except httpx.HTTPError as error:
+        return {"ok": False, "error": type(error).__name__}
+    return {"ok": response.status_code == 200}
+
+
+@router.get("/healthz", summary="Readiness of gateway, worker, Rasa and action server")
+async def healthz(request: Request) -> JSONResponse:
+    """200 when every part is ready, else 503; each part's state in the body."""
+    gateway, worker, rasa, actions = await asyncio.gather(
+        _gateway(request), _worker(request), _rasa(request), _action_server(request)
+    )
+    components = {"gateway": gateway, "worker": worker, "rasa": rasa, "action_server": actions}
+    ok = all(part["ok"] for part in components.values())
+    return JSONResponse(
+        {"status": "ok" if ok else "unavailable", "components": components},
+        status_code=200 if ok else 503,
+    )
+
+
+@router.get("/metrics", summary="Prometheus metrics")
+async def prometheus(request: Request) -> Response:
+    """Prometheus exposition of every desk process, queue depth and age included."""
+    collector: metrics.QueueCollector = request.app.state.queue_collector
+    try:
+        collector.depth = await request.app.state.queue.depth()
+    except RedisError:
+        pass  # the gauges keep their last value; desk_* counters still report
+    data, content_type = metrics.render(
+        collector, multiproc=bool(request.app.state.settings.prometheus_multiproc_dir)
+    )
+    return Response(content=data, media_type=content_type)

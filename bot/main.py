@@ -1,0 +1,69 @@
+"""The gateway: FastAPI app with the LINE webhook, health, metrics, simulator and consoles."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse
+from redis.asyncio import Redis
+
+from bot import health, logs, metrics
+from bot.config import Settings, get_settings
+from bot.db import make_engine, make_sessionmaker, migrate
+from bot.line import views as line_views
+from bot.queue import EventQueue
+from bot.simulator import views as simulator_views
+from bot.worker.rasa import RasaClient
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Builds the gateway app; clients are made in the lifespan and closed there."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        logs.setup(settings.log_level, "gateway")
+        await run_in_threadpool(migrate, settings.database_url)
+        engine = make_engine(settings.database_url)
+        app.state.settings = settings
+        app.state.sessions = make_sessionmaker(engine)
+        app.state.redis = Redis.from_url(settings.redis_url)
+        app.state.queue = EventQueue(
+            app.state.redis, prefix=settings.redis_prefix, partitions=settings.queue_partitions
+        )
+        app.state.queue_collector = metrics.QueueCollector()
+        app.state.rasa = RasaClient(
+            base_url=settings.rasa_url, token=settings.rasa_token, timeout_s=settings.rasa_timeout_s
+        )
+        app.state.http = httpx.AsyncClient()
+        try:
+            await app.state.queue.ensure_groups()
+            yield
+        finally:
+            await app.state.http.aclose()
+            await app.state.rasa.close()
+            await app.state.redis.aclose()
+            engine.dispose()
+
+    app = FastAPI(
+        title="Thai citizen service desk",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+    )
+    app.include_router(line_views.router)
+    app.include_router(health.router)
+    if settings.desk_env != "production":
+        # The simulator signs webhooks with the channel secret: never in production.
+        app.include_router(simulator_views.router)
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        return RedirectResponse("/simulator" if settings.desk_env != "production" else "/healthz")
+
+    return app

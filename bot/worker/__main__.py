@@ -1,0 +1,26 @@
+"""`python -m bot.worker`: the worker process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+
+from bot import logs
+from bot.config import get_settings
+from bot.worker.runner import Worker
+
+
+async def _main() -> None:
+    settings = get_settings()
+    logs.setup(settings.log_level, "worker")
+    task = asyncio.create_task(Worker(settings).run())
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, task.cancel)
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+if __name__ == "__main__":
+    asyncio.run(_main())

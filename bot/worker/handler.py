@@ -1,0 +1,252 @@
+"""Handling one stored LINE event: dispatch by (event type, message type), answer, send.
+
+Each step is stored before the next: the bot's answer is written (status "answered")
+before anything is sent, and each send is marked when LINE accepts it, so a worker that
+dies mid-event resumes where it stopped instead of asking Rasa twice or sending twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import parse_qs
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import messages, metrics
+from bot.config import Settings
+from bot.line import convert
+from bot.line.client import Channel, ReplyTokenRejected, SendError
+from bot.worker import store
+from bot.worker.rasa import RasaClient, RasaUnavailable
+from bot.worker.store import EventView
+
+logger = logging.getLogger(__name__)
+
+# A reply token is good for about a minute at LINE; leave a margin for the send itself.
+REPLY_TOKEN_MAX_AGE_S = 50.0
+
+
+class RetryLater(Exception):
+    """The event could not be handled now (Rasa or LINE down): keep it and retry."""
+
+
+Step = Callable[["Handler", EventView], Awaitable[str]]
+
+
+class Handler:
+    """Handles stored events; `handle` raises RetryLater when it must be retried."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        channel: Channel,
+        rasa: RasaClient,
+    ) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.channel = channel
+        self.rasa = rasa
+
+    async def _db(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.to_thread(fn, self.sessions, *args)
+
+    async def handle(self, event_id: int) -> str:
+        """Handles the event to the end; returns the outcome (done, skipped, ...)."""
+        event: EventView | None = await self._db(store.load, event_id)
+        if event is None or event.status in {"done", "skipped", "failed"}:
+            return "already_handled"
+        if event.status == "answered":
+            return await self._send_pending(event)
+        event = await self._db(store.start, event_id)
+        step = DISPATCH.get((event.event_type, event.message_type)) or DISPATCH.get(
+            (event.event_type, None), _skip
+        )
+        if event.source_type in {"group", "room"} and event.event_type == "message":
+            step = _group_message
+        return await step(self, event)
+
+    # Steps shared by the dispatch table ------------------------------------------
+
+    async def ask_rasa(self, event: EventView, text: str) -> str:
+        """Sends the citizen's message to Rasa and sends back what it answers."""
+        user_id = event.line_user_id or ""
+        loading = asyncio.create_task(
+            self.channel.show_loading(user_id, self.settings.loading_seconds)
+        )
+        try:
+            bot_messages = await self.rasa.send(
+                sender=user_id, text=text, metadata={"event_id": event.id}
+            )
+        except RasaUnavailable as error:
+            logger.warning("event %s: rasa unavailable (%s)", event.id, error.reason)
+            await self._notify_delay(event)
+            raise RetryLater(error.reason) from error
+        finally:
+            await loading
+        return await self.answer(event, convert.from_rasa(bot_messages))
+
+    async def answer(self, event: EventView, line_messages: list[dict[str, Any]]) -> str:
+        """Stores the answer, then sends it."""
+        await self._db(store.store_answer, event.id, convert.batches(line_messages))
+        return await self._send_pending(event)
+
+    async def _notify_delay(self, event: EventView) -> None:
+        """Tells the citizen, once per event, that the answer is delayed but kept."""
+        if event.delay_notified or event.source_type != "user":
+            return
+        await self._db(
+            store.store_answer, event.id, [[{"type": "text", "text": messages.DELAYED}]],
+            "delay_notice",
+        )
+        try:
+            await self._send_pending(event, finish=False)
+        except RetryLater:
+            logger.warning("event %s: delay notice not sent yet", event.id)
+
+    async def _send_pending(self, event: EventView, *, finish: bool = True) -> str:
+        pending, token_used = await self._db(store.pending_sends, event.id)
+        use_token = (
+            bool(event.reply_token)
+            and not token_used
+            and event.attempts <= 1
+            and event.age_s < REPLY_TOKEN_MAX_AGE_S
+        )
+        to = event.line_user_id or event.payload.get("source", {}).get("groupId") or ""
+        for send in pending:
+            via = "reply" if use_token else "push"
+            try:
+                if use_token:
+                    try:
+                        result = await self.channel.reply(event.reply_token or "", send.messages)
+                    except ReplyTokenRejected:
+                        metrics.SEND_FAILURES.labels(reason="reply_token").inc()
+                        via = "push"
+                        result = await self.channel.push(to, send.messages, send.retry_key)
+                    use_token = False
+                else:
+                    result = await self.channel.push(to, send.messages, send.retry_key)
+            except SendError as error:
+                if error.status is None or error.status == 429 or error.status >= 500:
+                    metrics.SEND_FAILURES.labels(reason="unavailable").inc()
+                    raise RetryLater(f"line {error.status}") from error
+                metrics.SEND_FAILURES.labels(reason=f"http_{error.status}").inc()
+                logger.error("event %s: LINE refused send %s: %s", event.id, send.id, error.status)
+                await self._db(store.mark_send_failed, send.id, str(error))
+                continue
+            metrics.MESSAGES_OUT.labels(via=via).inc(len(send.messages))
+            await self._db(store.mark_sent, send.id, via, result.request_id)
+        if finish:
+            await self._db(store.finish, event.id, "done")
+        return "done"
+
+
+# The dispatch table ---------------------------------------------------------------
+
+
+async def _text(handler: Handler, event: EventView) -> str:
+    text = str((event.payload.get("message") or {}).get("text") or "")
+    return await handler.ask_rasa(event, text)
+
+
+async def _image(handler: Handler, event: EventView) -> str:
+    message_id = str((event.payload.get("message") or {}).get("id") or "")
+    return await handler.ask_rasa(event, "/share_photo" + json.dumps({"image_id": message_id}))
+
+
+async def _location(handler: Handler, event: EventView) -> str:
+    message = event.payload.get("message") or {}
+    entities = {
+        "latitude": message.get("latitude"),
+        "longitude": message.get("longitude"),
+        "address": message.get("address") or message.get("title") or "",
+    }
+    text = "/share_location" + json.dumps(entities, ensure_ascii=False)
+    return await handler.ask_rasa(event, text)
+
+
+async def _sticker(handler: Handler, event: EventView) -> str:
+    return await handler.ask_rasa(event, "/share_sticker")
+
+
+async def _unsupported_media(handler: Handler, event: EventView) -> str:
+    return await handler.answer(event, [{"type": "text", "text": messages.UNSUPPORTED_MEDIA}])
+
+
+async def _follow(handler: Handler, event: EventView) -> str:
+    user_id = event.line_user_id or ""
+    profile = await handler.channel.profile(user_id)
+    await handler._db(
+        store.set_following, user_id, True, profile.display_name if profile else None
+    )
+    welcome: list[dict[str, Any]] = [
+        {"type": "text", "text": messages.WELCOME},
+        {
+            "type": "text",
+            "text": messages.PRIVACY_NOTICE,
+            "quickReply": convert.quick_reply(messages.WELCOME_CHOICES),
+        },
+    ]
+    return await handler.answer(event, welcome)
+
+
+async def _unfollow(handler: Handler, event: EventView) -> str:
+    await handler._db(store.set_following, event.line_user_id or "", False, None)
+    await handler._db(store.finish, event.id, "done")
+    return "done"
+
+
+async def _postback(handler: Handler, event: EventView) -> str:
+    data = str((event.payload.get("postback") or {}).get("data") or "")
+    if data.startswith("/"):
+        return await handler.ask_rasa(event, data)
+    action = (parse_qs(data).get("action") or [""])[0]
+    step = POSTBACK_ACTIONS.get(action)
+    if step is None:
+        return await handler.answer(event, [{"type": "text", "text": messages.POSTBACK_EXPIRED}])
+    return await step(handler, event)
+
+
+async def _unsend(handler: Handler, event: EventView) -> str:
+    message_id = str((event.payload.get("unsend") or {}).get("messageId") or "")
+    await handler._db(store.redact_unsent, event.line_user_id or "", message_id)
+    await handler._db(store.finish, event.id, "done")
+    return "done"
+
+
+async def _group_message(handler: Handler, event: EventView) -> str:
+    await handler._db(store.finish, event.id, "skipped")
+    return "skipped"
+
+
+async def _join(handler: Handler, event: EventView) -> str:
+    return await handler.answer(event, [{"type": "text", "text": messages.GROUP_NOT_SUPPORTED}])
+
+
+async def _skip(handler: Handler, event: EventView) -> str:
+    await handler._db(store.finish, event.id, "skipped")
+    return "skipped"
+
+
+DISPATCH: dict[tuple[str, str | None], Step] = {
+    ("message", "text"): _text,
+    ("message", "image"): _image,
+    ("message", "location"): _location,
+    ("message", "sticker"): _sticker,
+    ("message", "video"): _unsupported_media,
+    ("message", "audio"): _unsupported_media,
+    ("message", "file"): _unsupported_media,
+    ("follow", None): _follow,
+    ("unfollow", None): _unfollow,
+    ("postback", None): _postback,
+    ("unsend", None): _unsend,
+    ("join", None): _join,
+}
+
+# Gateway postbacks by their action= field (later issues add handoff, rating, ...).
+POSTBACK_ACTIONS: dict[str, Step] = {}

@@ -1,0 +1,216 @@
+"""The worker's database steps, each one transaction (run in a thread by the handler)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.conversations.models import Citizen, Conversation
+from bot.db import unit_of_work, utcnow
+from bot.line.models import InboundEvent, OutboundMessage
+
+
+@dataclass(frozen=True)
+class EventView:
+    """What the handler needs of a stored event, detached from its session."""
+
+    id: int
+    status: str
+    event_type: str
+    message_type: str | None
+    source_type: str | None
+    line_user_id: str | None
+    reply_token: str | None
+    payload: dict[str, Any]
+    delay_notified: bool
+    age_s: float
+    attempts: int
+
+
+def _view(event: InboundEvent) -> EventView:
+    return EventView(
+        id=event.id,
+        status=event.status,
+        event_type=event.event_type,
+        message_type=event.message_type,
+        source_type=event.source_type,
+        line_user_id=event.line_user_id,
+        reply_token=event.reply_token,
+        payload=dict(event.payload),
+        delay_notified=event.delay_notified,
+        age_s=(utcnow() - _aware(event.received_at)).total_seconds(),
+        attempts=event.attempts,
+    )
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; they were stored as UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def load(sessions: sessionmaker[Session], event_id: int) -> EventView | None:
+    """The stored event."""
+    with sessions() as session:
+        event = session.get(InboundEvent, event_id)
+        return None if event is None else _view(event)
+
+
+def _citizen(session: Session, line_user_id: str) -> Citizen:
+    citizen = session.scalar(select(Citizen).where(Citizen.line_user_id == line_user_id))
+    if citizen is None:
+        citizen = Citizen(line_user_id=line_user_id)
+        session.add(citizen)
+        session.flush()
+    return citizen
+
+
+def _conversation(session: Session, citizen: Citizen) -> Conversation:
+    conversation = session.scalar(
+        select(Conversation)
+        .where(Conversation.citizen_id == citizen.id)
+        .order_by(Conversation.id.desc())
+        .limit(1)
+    )
+    if conversation is None:
+        conversation = Conversation(citizen_id=citizen.id)
+        session.add(conversation)
+        session.flush()
+    conversation.last_message_at = utcnow()
+    return conversation
+
+
+def start(sessions: sessionmaker[Session], event_id: int) -> EventView:
+    """Marks the event as being handled and links it to its citizen and conversation."""
+    with unit_of_work(sessions) as session:
+        event = session.get_one(InboundEvent, event_id, with_for_update=True)
+        if event.status == "received":
+            event.status = "processing"
+        event.attempts += 1
+        if event.line_user_id and event.source_type == "user":
+            citizen = _citizen(session, event.line_user_id)
+            event.citizen_id = citizen.id
+            event.conversation_id = _conversation(session, citizen).id
+        return _view(event)
+
+
+def set_following(
+    sessions: sessionmaker[Session], line_user_id: str, following: bool, name: str | None
+) -> None:
+    """Records a follow (with the profile name, if LINE gave one) or an unfollow."""
+    with unit_of_work(sessions) as session:
+        citizen = _citizen(session, line_user_id)
+        citizen.following = following
+        if name:
+            citizen.display_name = name
+
+
+def store_answer(
+    sessions: sessionmaker[Session],
+    event_id: int,
+    batches: list[list[dict[str, Any]]],
+    purpose: str = "answer",
+) -> None:
+    """Stores the sends that answer an event and marks it answered, in one transaction."""
+    with unit_of_work(sessions) as session:
+        event = session.get_one(InboundEvent, event_id, with_for_update=True)
+        for messages in batches:
+            session.add(
+                OutboundMessage(
+                    inbound_event_id=event.id,
+                    citizen_id=event.citizen_id,
+                    line_user_id=event.line_user_id or "",
+                    purpose=purpose,
+                    messages=messages,
+                    retry_key=str(uuid.uuid4()),
+                )
+            )
+        if purpose == "answer":
+            event.status = "answered"
+        elif purpose == "delay_notice":
+            event.delay_notified = True
+
+
+@dataclass(frozen=True)
+class PendingSend:
+    """One stored send not yet accepted by LINE."""
+
+    id: int
+    messages: list[dict[str, Any]]
+    retry_key: str
+
+
+def pending_sends(
+    sessions: sessionmaker[Session], event_id: int
+) -> tuple[list[PendingSend], bool]:
+    """The event's unsent sends, and whether its reply token was already used."""
+    with sessions() as session:
+        outs = list(
+            session.scalars(
+                select(OutboundMessage)
+                .where(OutboundMessage.inbound_event_id == event_id)
+                .order_by(OutboundMessage.id)
+            )
+        )
+        used = any(out.via == "reply" for out in outs)
+        pending = [
+            PendingSend(id=o.id, messages=list(o.messages), retry_key=o.retry_key)
+            for o in outs
+            if o.status == "pending"
+        ]
+        return pending, used
+
+
+def mark_sent(
+    sessions: sessionmaker[Session], send_id: int, via: str, request_id: str | None
+) -> None:
+    """Records that LINE accepted a send."""
+    with unit_of_work(sessions) as session:
+        out = session.get_one(OutboundMessage, send_id)
+        out.status = "sent"
+        out.via = via
+        out.line_request_id = request_id
+        out.sent_at = utcnow()
+        out.attempts += 1
+
+
+def mark_send_failed(sessions: sessionmaker[Session], send_id: int, error: str) -> None:
+    """Records that LINE refused a send for good (a 4xx other than the reply token)."""
+    with unit_of_work(sessions) as session:
+        out = session.get_one(OutboundMessage, send_id)
+        out.status = "failed"
+        out.error = error[:500]
+        out.attempts += 1
+
+
+def finish(
+    sessions: sessionmaker[Session], event_id: int, status: str, error: str | None = None
+) -> None:
+    """Closes the event: done, skipped or failed."""
+    with unit_of_work(sessions) as session:
+        event = session.get_one(InboundEvent, event_id)
+        event.status = status
+        event.error = error
+        event.processed_at = utcnow()
+
+
+def redact_unsent(sessions: sessionmaker[Session], line_user_id: str, message_id: str) -> bool:
+    """Deletes the text or content reference of a message its sender unsent."""
+    with unit_of_work(sessions) as session:
+        events = session.scalars(
+            select(InboundEvent)
+            .where(InboundEvent.line_user_id == line_user_id, InboundEvent.event_type == "message")
+            .order_by(InboundEvent.id.desc())
+            .limit(500)
+        )
+        for event in events:
+            message = (event.payload or {}).get("message") or {}
+            if str(message.get("id")) == message_id:
+                redacted = {"id": message_id, "type": message.get("type"), "unsent": True}
+                event.payload = {**event.payload, "message": redacted}
+                return True
+        return False

@@ -1,0 +1,119 @@
+"""Fixtures: real PostgreSQL and Redis, and the whole desk as real processes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+from fastapi.testclient import TestClient
+
+from bot import devstack
+from bot.config import ROOT, Settings
+from bot.main import create_app
+from deskstack import Desk, free_port
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+REDIS_BASE = "redis://127.0.0.1:6379"
+REDIS_DB = 7
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Registers the markers."""
+    config.addinivalue_line("markers", "browser: drives Debian's Chromium with Playwright")
+    config.addinivalue_line("markers", "stack: needs the whole desk running (Rasa included)")
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped afterwards."""
+    name = f"desk_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def redis_prefix() -> Iterator[str]:
+    """A key prefix of this test session in the machine's Redis, cleaned afterwards."""
+    prefix = f"desktest{uuid.uuid4().hex[:8]}"
+    yield prefix
+    client = redis.Redis.from_url(f"{REDIS_BASE}/{REDIS_DB}")
+    for key in client.scan_iter(f"{prefix}*"):
+        client.delete(key)
+    client.close()
+
+
+def make_settings(pg_url: str, redis_prefix: str, **overrides: object) -> Settings:
+    """Test settings on free ports, the session's database and Redis prefix."""
+    gateway, standin, rasa, actions = (free_port() for _ in range(4))
+    values: dict[str, object] = {
+        "desk_env": "test",
+        "database_url": pg_url,
+        "redis_url": f"{REDIS_BASE}/{REDIS_DB}",
+        "redis_prefix": redis_prefix,
+        "rasa_url": f"http://127.0.0.1:{rasa}",
+        "action_server_url": f"http://127.0.0.1:{actions}/webhook",
+        "line_api_base": f"http://127.0.0.1:{standin}",
+        "standin_port": standin,
+        "standin_webhook_url": f"http://127.0.0.1:{gateway}/line/webhook",
+        "gateway_port": gateway,
+        "worker_id": f"{redis_prefix}-worker",
+        "rasa_timeout_s": 10.0,
+        "retry_max_delay_s": 2.0,
+        "log_level": "INFO",
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def desk(pg_url: str, redis_prefix: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
+    """The whole desk: LINE stand-in, Rasa, action server, worker and gateway."""
+    model = ROOT / "models" / "desk.tar.gz"
+    if not model.exists():
+        pytest.fail("no trained model: run `make test` (it trains models/desk.tar.gz)")
+    settings = make_settings(pg_url, redis_prefix)
+    multiproc: Path = tmp_path_factory.mktemp("prometheus")
+    env = devstack.base_env(settings, {"PROMETHEUS_MULTIPROC_DIR": str(multiproc)})
+    procs = devstack.processes(settings, with_redis=False, with_standin=True, model=model)
+    stack = Desk(settings=settings, env=env, procs={p.name: p for p in procs})
+    shutil.rmtree(ROOT / "var" / "test-logs", ignore_errors=True)
+    for name in stack.procs:
+        stack.start(name)
+    try:
+        stack.wait_healthy(timeout=240)
+        yield stack
+    finally:
+        stack.stop_all()
+
+
+@pytest.fixture
+def settings(pg_url: str, redis_prefix: str) -> Settings:
+    """Settings for an in-process gateway on the session's database and Redis."""
+    return make_settings(pg_url, f"{redis_prefix}:{uuid.uuid4().hex[:6]}")
+
+
+@pytest.fixture
+def gateway(settings: Settings) -> Iterator[TestClient]:
+    """The gateway app in-process (lifespan run: migrations, Redis, queue groups)."""
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+@pytest.fixture
+def webhook_samples() -> list[dict]:
+    """LINE's 28 sample webhook events (from the SDK's tests), each given its own id."""
+    path = ROOT / "tests" / "data" / "line-webhook-samples.json"
+    events = json.loads(path.read_text())["events"]
+    for index, event in enumerate(events):
+        # The samples share one webhookEventId; real LINE events never do.
+        event["webhookEventId"] = f"01SAMPLE{index:02d}{uuid.uuid4().hex[:16].upper()}"
+    return events

@@ -1,0 +1,179 @@
+"""Test support: the whole desk as real processes, and LINE webhook helpers."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bot import devstack
+from bot.config import ROOT, Settings
+
+LOGS = ROOT / "var" / "test-logs"
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def sign(secret: str, body: bytes) -> str:
+    """LINE's X-Line-Signature for a body."""
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def user_id() -> str:
+    """A fresh LINE-shaped user id."""
+    return "U" + uuid.uuid4().hex
+
+
+def wait_for(check: Callable[[], Any], timeout: float, what: str, every: float = 0.1) -> Any:
+    """Polls `check` until it returns something truthy; fails with `what` on timeout."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(every)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}; last: {last!r}")
+
+
+@dataclass
+class Desk:
+    """The running desk: its settings, processes and clients for the LINE side."""
+
+    settings: Settings
+    env: dict[str, str]
+    procs: dict[str, devstack.Proc]
+    running: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    @property
+    def gateway(self) -> str:
+        """Base URL of the gateway."""
+        return f"http://127.0.0.1:{self.settings.gateway_port}"
+
+    @property
+    def line(self) -> str:
+        """Base URL of the LINE stand-in."""
+        return self.settings.line_api_base
+
+    def start(self, name: str) -> None:
+        """Starts one process (logs in var/test-logs/NAME.log)."""
+        proc = self.procs[name]
+        LOGS.mkdir(parents=True, exist_ok=True)
+        log = (LOGS / f"{name}.log").open("ab")
+        self.running[name] = subprocess.Popen(
+            proc.argv, env={**self.env, **proc.env}, cwd=ROOT, stdout=log, stderr=log
+        )
+
+    def stop(self, name: str, kill: bool = False) -> None:
+        """Stops one process: SIGTERM (or SIGKILL, like a crash) and waits."""
+        process = self.running.pop(name, None)
+        if process is None:
+            return
+        if kill:
+            process.kill()
+        else:
+            process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def stop_all(self) -> None:
+        """Stops every process, gateway first."""
+        for name in reversed(list(self.running)):
+            self.stop(name)
+
+    def health(self) -> dict[str, Any]:
+        """The gateway's /healthz body (status code under 'http')."""
+        try:
+            response = httpx.get(f"{self.gateway}/healthz", timeout=5)
+        except httpx.HTTPError as error:
+            return {"http": None, "error": type(error).__name__}
+        return {"http": response.status_code, **response.json()}
+
+    def wait_healthy(self, timeout: float = 180) -> None:
+        """Waits until /healthz says every part is ready."""
+        wait_for(lambda: self.health().get("http") == 200, timeout, "a healthy desk", every=0.5)
+
+    def wait_component(self, name: str, ok: bool, timeout: float = 120) -> None:
+        """Waits until one component of /healthz is (or is not) ready."""
+
+        def check() -> bool:
+            health = self.health()
+            return bool(health.get("components", {}).get(name, {}).get("ok")) == ok
+
+        wait_for(check, timeout, f"{name} ok={ok}", every=0.5)
+
+    # The LINE side ------------------------------------------------------------------
+
+    def send(self, user: str, message: dict[str, Any] | None = None, **extra: Any) -> dict:
+        """A simulated LINE user sends something (through the stand-in, signed like LINE)."""
+        body = {"userId": user, "event": "message", "message": message, **extra}
+        response = httpx.post(f"{self.line}/__send", json=body, timeout=10)
+        response.raise_for_status()
+        result: dict[str, Any] = response.json()
+        return result
+
+    def say(self, user: str, text: str) -> dict:
+        """A simulated user sends a text message."""
+        return self.send(user, {"type": "text", "text": text})
+
+    def delivered(self, user: str) -> list[dict[str, Any]]:
+        """Messages the bot delivered to `user`, in order."""
+        response = httpx.get(f"{self.line}/__messages", params={"userId": user}, timeout=5)
+        response.raise_for_status()
+        return list(response.json())
+
+    def wait_delivered(self, user: str, count: int, timeout: float = 30) -> list[dict[str, Any]]:
+        """Waits until at least `count` messages reached `user`."""
+        return wait_for(
+            lambda: (found := self.delivered(user)) and len(found) >= count and found,
+            timeout,
+            f"{count} messages to the user",
+        )
+
+    def calls(self, path: str = "") -> list[dict[str, Any]]:
+        """LINE API calls the stand-in recorded."""
+        response = httpx.get(f"{self.line}/__calls", params={"path": path} if path else {})
+        response.raise_for_status()
+        return list(response.json())
+
+    def post_webhook(self, body: bytes, signature: str | None) -> httpx.Response:
+        """POSTs a raw webhook body to the gateway."""
+        headers = {"Content-Type": "application/json"}
+        if signature is not None:
+            headers["X-Line-Signature"] = signature
+        return httpx.post(f"{self.gateway}/line/webhook", content=body, headers=headers)
+
+    def post_events(self, events: list[dict[str, Any]]) -> httpx.Response:
+        """POSTs events in a correctly signed webhook body."""
+        body = json.dumps({"destination": "Udesk", "events": events}, ensure_ascii=False).encode()
+        return self.post_webhook(body, sign(self.settings.line_channel_secret, body))
+
+
+def texts(delivered: list[dict[str, Any]]) -> list[str]:
+    """The texts of delivered messages."""
+    return [m["message"].get("text", "") for m in delivered if m["message"]["type"] == "text"]
+
+
+def read_log(name: str) -> str:
+    """A process's test log."""
+    path = Path(LOGS / f"{name}.log")
+    return path.read_text(errors="replace") if path.exists() else ""
