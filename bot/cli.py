@@ -65,9 +65,7 @@ def run() -> None:
     )
     for proc in procs:
         manager.add_process(proc.name, proc.command, env={**env, **proc.env}, cwd=str(ROOT))
-    threading.Thread(
-        target=_announce_when_ready, args=(settings, started), daemon=True
-    ).start()
+    threading.Thread(target=_announce_when_ready, args=(settings, started), daemon=True).start()
     manager.loop()
     raise typer.Exit(manager.returncode or 0)
 

@@ -68,12 +68,12 @@ class Settings(BaseSettings):
             self.line_api_data_base = self.line_api_base
         if self.desk_env == "production":
             placeholders = {
-                "LINE_CHANNEL_SECRET": self.line_channel_secret == PLACEHOLDER_SECRET,
+                "LINE_CHANNEL_SECRET": self.line_channel_secret in {"", PLACEHOLDER_SECRET},
                 "LINE_CHANNEL_ACCESS_TOKEN": (
-                    self.line_channel_access_token == PLACEHOLDER_TOKEN
+                    self.line_channel_access_token in {"", PLACEHOLDER_TOKEN}
                 ),
-                "RASA_TOKEN": self.rasa_token == PLACEHOLDER_RASA_TOKEN,
-                "SESSION_SECRET": self.session_secret == PLACEHOLDER_SESSION_SECRET,
+                "RASA_TOKEN": self.rasa_token in {"", PLACEHOLDER_RASA_TOKEN},
+                "SESSION_SECRET": self.session_secret in {"", PLACEHOLDER_SESSION_SECRET},
                 "REDIS_URL": not self.redis_url,
             }
             missing = [name for name, bad in placeholders.items() if bad]

@@ -88,8 +88,19 @@ def processes(
         procs.append(
             Proc(
                 "redis",
-                [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1",
-                 "--dir", str(data), "--save", "60 1", "--appendonly", "no"],
+                [
+                    redis_server_binary(),
+                    "--port",
+                    str(port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--dir",
+                    str(data),
+                    "--save",
+                    "60 1",
+                    "--appendonly",
+                    "no",
+                ],
             )
         )
     if with_standin:
@@ -98,12 +109,21 @@ def processes(
         Proc(
             "rasa",
             [
-                str(RASA_VENV / "bin" / "rasa"), "run",
-                "--enable-api", "--auth-token", settings.rasa_token,
-                "--interface", rasa.hostname or "127.0.0.1", "--port", str(rasa.port or 5005),
-                "--model", str(model or MODELS),
-                "--endpoints", str(ROOT / "endpoints.yml"),
-                "--credentials", str(ROOT / "credentials.yml"),
+                str(RASA_VENV / "bin" / "rasa"),
+                "run",
+                "--enable-api",
+                "--auth-token",
+                settings.rasa_token,
+                "--interface",
+                rasa.hostname or "127.0.0.1",
+                "--port",
+                str(rasa.port or 5005),
+                "--model",
+                str(model or MODELS),
+                "--endpoints",
+                str(ROOT / "endpoints.yml"),
+                "--credentials",
+                str(ROOT / "credentials.yml"),
             ],
             rasa_env(settings),
         )
@@ -120,8 +140,15 @@ def processes(
         Proc(
             "gateway",
             [
-                python, "-m", "uvicorn", "bot.main:create_app", "--factory",
-                "--host", settings.gateway_host, "--port", str(settings.gateway_port),
+                python,
+                "-m",
+                "uvicorn",
+                "bot.main:create_app",
+                "--factory",
+                "--host",
+                settings.gateway_host,
+                "--port",
+                str(settings.gateway_port),
                 "--no-access-log",
             ],
         )

@@ -71,6 +71,12 @@ async def _action_server(request: Request) -> dict[str, Any]:
     return {"ok": response.status_code == 200}
 
 
+@router.get("/livez", summary="The gateway process is up")
+async def livez() -> dict[str, str]:
+    """Liveness only: 200 while the process serves requests."""
+    return {"status": "ok"}
+
+
 @router.get("/healthz", summary="Readiness of gateway, worker, Rasa and action server")
 async def healthz(request: Request) -> JSONResponse:
     """200 when every part is ready, else 503; each part's state in the body."""

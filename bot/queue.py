@@ -73,9 +73,7 @@ class EventQueue:
         """Creates every partition's stream and consumer group if missing."""
         for partition in range(self.partitions):
             try:
-                await self.redis.xgroup_create(
-                    self.stream(partition), GROUP, id="0", mkstream=True
-                )
+                await self.redis.xgroup_create(self.stream(partition), GROUP, id="0", mkstream=True)
             except ResponseError as error:
                 if "BUSYGROUP" not in str(error):
                     raise

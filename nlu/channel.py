@@ -85,9 +85,7 @@ class DeskInput(InputChannel):
         given = header.removeprefix("Bearer ").strip() or request.args.get("token", "")
         return hmac.compare_digest(given.encode(), self.token.encode())
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The channel's routes."""
         bp = Blueprint("desk_webhook", __name__)
 

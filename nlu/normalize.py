@@ -9,6 +9,7 @@ original range (`Normalized.span`).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -27,18 +28,62 @@ TONE_MARKS = frozenset("\u0e48\u0e49\u0e4a\u0e4b")
 UPPER_VOWELS = frozenset("\u0e31\u0e34\u0e35\u0e36\u0e37")
 # Non-spacing Thai marks: mai han-akat, upper/lower vowels, phinthu, maitaikhu, tone
 # marks, thanthakhat, nikhahit, yamakkan. Typed twice they are never legitimate.
-THAI_MARKS = frozenset("\u0e31" + "".join(map(chr, range(0x0E34, 0x0E3B))) + "".join(
-    map(chr, range(0x0E47, 0x0E4F))
-))
-# Words that really contain a letter three times in a row.
-PROTECTED_RUNS: tuple[str, ...] = ("สสส",)
+THAI_MARKS = frozenset(
+    "\u0e31" + "".join(map(chr, range(0x0E34, 0x0E3B))) + "".join(map(chr, range(0x0E47, 0x0E4F)))
+)
+# Words that really contain a letter three or more times in a row.
+PROTECTED_RUNS: tuple[str, ...] = (
+    "สสส",
+    "ททท",
+    "ไอออน",
+    "แววว",
+    "งงง",
+    "เออออ",
+    "เอออวย",
+    "อือออ",
+    "กกกอด",
+    "สมานัตตตา",
+    "ขุนนนท์",
+    "โคกกก",
+    "กกกุง",
+    "นกกก",
+)
+# Common words ending in a doubled consonant: before a word starting with the same
+# letter they make a legitimate triple (ถนน + นี้ = ถนนนี้), which must not collapse.
+DOUBLE_FINAL_WORDS: tuple[str, ...] = (
+    "ถนน",
+    "คะแนน",
+    "จำนน",
+    "แบบ",
+    "ระบบ",
+    "สารบบ",
+    "แดด",
+    "โดด",
+    "แวว",
+    "สรร",
+    "หมม",
+    "โนน",
+)
+
+# Anything any pipeline step could change. Text without a hit is already normal, which
+# is true of most chat messages and dictionary words, and skips the per-char pipeline.
+_NEEDS_WORK = re.compile(
+    "[\u200b\u200c\u200d\u2060\ufeff\u00ad\u0e50-\u0e59\uff01-\uff5e\u0e4d\u0e46]"
+    "|[^\\S ]|^ | $|  "
+    "|\u0e40\u0e40|[\u0e48-\u0e4b][\u0e31\u0e34-\u0e37]|\u0e33[\u0e48-\u0e4b]"
+    "|([\u0e01-\u0e4e])\\1"
+)
 
 _CHAR_MAP: dict[str, str] = {t: str(i) for i, t in enumerate(THAI_DIGITS)}
 _CHAR_MAP.update({chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)})
 
 
+def _is_thai_consonant(ch: str) -> bool:
+    return "\u0e01" <= ch <= "\u0e2e"
+
+
 def _is_thai_repeatable(ch: str) -> bool:
-    """Thai letters, vowels and marks (not digits, not ๆ) that collapse when tripled."""
+    """Thai letters, vowels and marks (not digits, not ๆ) that collapse when repeated."""
     return "\u0e01" <= ch <= "\u0e4e" and ch != MAI_YAMOK
 
 
@@ -73,9 +118,7 @@ def nfc_pieces(pieces: list[Piece]) -> list[Piece]:
         if group and unicodedata.combining(ch) == 0:
             raw = _text(group)
             # A starter can still compose with what precedes it (e.g. Hangul jamo).
-            if len(unicodedata.normalize("NFC", raw + ch)) > len(
-                unicodedata.normalize("NFC", raw)
-            ):
+            if len(unicodedata.normalize("NFC", raw + ch)) > len(unicodedata.normalize("NFC", raw)):
                 flush()
         group.append(piece)
     flush()
@@ -149,6 +192,15 @@ def _protected_ranges(text: str) -> list[tuple[int, int]]:
     return ranges
 
 
+def _legit_run(text: str, start: int, end: int, protected: list[tuple[int, int]]) -> bool:
+    if any(s <= start and end <= e for s, e in protected):
+        return True
+    if end - start != 3 or not _is_thai_consonant(text[start]):
+        return False
+    head = text[: start + 2]
+    return any(head.endswith(word) for word in DOUBLE_FINAL_WORDS)
+
+
 def collapse_repeats_pieces(pieces: list[Piece]) -> list[Piece]:
     """Collapse 3+ identical Thai letters/vowels/marks (มากกกก -> มาก), keep doubles."""
     text = _text(pieces)
@@ -160,9 +212,7 @@ def collapse_repeats_pieces(pieces: list[Piece]) -> list[Piece]:
         j = i + 1
         while j < n and text[j] == text[i]:
             j += 1
-        run = j - i
-        keep_all = any(s <= i and j <= e for s, e in protected)
-        if run >= 3 and _is_thai_repeatable(text[i]) and not keep_all:
+        if j - i >= 3 and _is_thai_repeatable(text[i]) and not _legit_run(text, i, j, protected):
             out.extend(_merged(text[i], pieces[i:j]))
         else:
             out.extend(pieces[i:j])
@@ -206,12 +256,20 @@ def whitespace_pieces(pieces: list[Piece]) -> list[Piece]:
     return out
 
 
+def thai_marks_pieces(pieces: list[Piece]) -> list[Piece]:
+    """NFC, quirk fixes and mark de-duplication, repeated until nothing changes."""
+    for _ in range(4):  # each round can only expose a few new fixes
+        before = _text(pieces)
+        pieces = dedupe_marks_pieces(fix_thai_quirks_pieces(nfc_pieces(pieces)))
+        if _text(pieces) == before:
+            break
+    return pieces
+
+
 PIPELINE: tuple[Callable[[list[Piece]], list[Piece]], ...] = (
-    nfc_pieces,
     strip_zero_width_pieces,
     map_chars_pieces,
-    fix_thai_quirks_pieces,
-    dedupe_marks_pieces,
+    thai_marks_pieces,
     collapse_repeats_pieces,
     collapse_mai_yamok_pieces,
     whitespace_pieces,
@@ -237,6 +295,11 @@ class Normalized:
         return self.starts[start], self.ends[end - 1]
 
 
+def is_normal(text: str) -> bool:
+    """True when `normalize` would return `text` unchanged (cheap pre-check)."""
+    return _NEEDS_WORK.search(text) is None and unicodedata.is_normalized("NFC", text)
+
+
 def _run(text: str, steps: Iterable[Callable[[list[Piece]], list[Piece]]]) -> list[Piece]:
     pieces: list[Piece] = [(ch, i, i + 1) for i, ch in enumerate(text)]
     for step in steps:
@@ -246,6 +309,11 @@ def _run(text: str, steps: Iterable[Callable[[list[Piece]], list[Piece]]]) -> li
 
 def normalize_with_spans(text: str) -> Normalized:
     """Normalise `text`, keeping the original span of every output character."""
+    if is_normal(text):
+        positions = list(range(len(text)))
+        return Normalized(
+            original=text, text=text, starts=positions, ends=positions[1:] + [len(text)]
+        )
     pieces = _run(text, PIPELINE)
     return Normalized(
         original=text,
@@ -263,6 +331,8 @@ def normalize_with_map(text: str) -> tuple[str, list[int]]:
 
 def normalize(text: str) -> str:
     """Full normalisation (NFC, zero-width, digits, Thai quirks, repeats, whitespace)."""
+    if is_normal(text):
+        return text
     return _text(_run(text, PIPELINE))
 
 

@@ -68,9 +68,7 @@ class Channel(Protocol):
         """Answers with a reply token (free, once, within LINE's time limit)."""
         ...
 
-    async def push(
-        self, to: str, messages: list[dict[str, Any]], retry_key: str
-    ) -> SendResult:
+    async def push(self, to: str, messages: list[dict[str, Any]], retry_key: str) -> SendResult:
         """Sends at any time; `retry_key` makes retries idempotent."""
         ...
 
@@ -156,9 +154,7 @@ class LineChannel:
             raise SendError(error.status, detail) from error
         return SendResult(request_id=(response.headers or {}).get("x-line-request-id"))
 
-    async def push(
-        self, to: str, messages: list[dict[str, Any]], retry_key: str
-    ) -> SendResult:
+    async def push(self, to: str, messages: list[dict[str, Any]], retry_key: str) -> SendResult:
         """Pushes with X-Line-Retry-Key; a 409 means LINE already accepted this key."""
         request = PushMessageRequest(to=to, messages=[Message.from_dict(m) for m in messages])
         try:
@@ -224,9 +220,7 @@ class RecordingChannel:
             raise ReplyTokenRejected(400, "Invalid reply token")
         return SendResult(request_id=f"reply-{len(self.calls)}")
 
-    async def push(
-        self, to: str, messages: list[dict[str, Any]], retry_key: str
-    ) -> SendResult:
+    async def push(self, to: str, messages: list[dict[str, Any]], retry_key: str) -> SendResult:
         """Records a push; a repeated retry key is a duplicate, as at LINE."""
         self.calls.append(("push", {"to": to, "messages": messages, "retryKey": retry_key}))
         duplicate = retry_key in self.accepted_retry_keys

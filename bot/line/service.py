@@ -46,9 +46,7 @@ def _row(raw: dict[str, Any]) -> dict[str, Any]:
 def partition_key(raw: dict[str, Any]) -> str:
     """The key that orders an event: its user, group or room."""
     source = raw.get("source") or {}
-    return str(
-        source.get("userId") or source.get("groupId") or source.get("roomId") or "no-source"
-    )
+    return str(source.get("userId") or source.get("groupId") or source.get("roomId") or "no-source")
 
 
 def store_events(*, session: Session, events: list[dict[str, Any]]) -> list[tuple[str, int]]:

@@ -101,7 +101,9 @@ class Handler:
         if event.delay_notified or event.source_type != "user":
             return
         await self._db(
-            store.store_answer, event.id, [[{"type": "text", "text": messages.DELAYED}]],
+            store.store_answer,
+            event.id,
+            [[{"type": "text", "text": messages.DELAYED}]],
             "delay_notice",
         )
         try:
@@ -181,9 +183,7 @@ async def _unsupported_media(handler: Handler, event: EventView) -> str:
 async def _follow(handler: Handler, event: EventView) -> str:
     user_id = event.line_user_id or ""
     profile = await handler.channel.profile(user_id)
-    await handler._db(
-        store.set_following, user_id, True, profile.display_name if profile else None
-    )
+    await handler._db(store.set_following, user_id, True, profile.display_name if profile else None)
     welcome: list[dict[str, Any]] = [
         {"type": "text", "text": messages.WELCOME},
         {

@@ -66,9 +66,7 @@ class RasaClient:
         """Whether Rasa answers with a loaded model."""
         try:
             # Rasa's own HTTP API takes its auth token as a query parameter.
-            response = await self._http.get(
-                "/status", params={"token": self._token}, timeout=2.0
-            )
+            response = await self._http.get("/status", params={"token": self._token}, timeout=2.0)
         except httpx.HTTPError as error:
             return False, {"error": type(error).__name__}
         if response.status_code != 200:

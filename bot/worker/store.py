@@ -144,9 +144,7 @@ class PendingSend:
     retry_key: str
 
 
-def pending_sends(
-    sessions: sessionmaker[Session], event_id: int
-) -> tuple[list[PendingSend], bool]:
+def pending_sends(sessions: sessionmaker[Session], event_id: int) -> tuple[list[PendingSend], bool]:
     """The event's unsent sends, and whether its reply token was already used."""
     with sessions() as session:
         outs = list(

@@ -75,7 +75,9 @@ def make_settings(pg_url: str, redis_prefix: str, **overrides: object) -> Settin
 
 
 @pytest.fixture(scope="session")
-def desk(pg_url: str, redis_prefix: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
+def desk(
+    pg_url: str, redis_prefix: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Desk]:
     """The whole desk: LINE stand-in, Rasa, action server, worker and gateway."""
     model = ROOT / "models" / "desk.tar.gz"
     if not model.exists():

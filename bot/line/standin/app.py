@@ -1,6 +1,6 @@
 """The LINE Messaging API stand-in: one FastAPI app serving api.line.me and api-data paths.
 
-Every Messaging API request passes one gate, in LINE's order: token, operation lookup,
+Every Messaging API request passes one gate, in LINE's order: size, token, operation lookup,
 injected fault, contract (messaging-api.yml plus LINE's documented limits); then its
 handler. The gate records each call with the status it was answered and adds
 `x-line-request-id`, as LINE does on every response.
@@ -30,6 +30,8 @@ from bot.line.standin.validation import Contract
 
 CONTROL_PREFIX = "/__"
 WEBHOOK_TIMEOUT_S = 5.0
+# https://developers.line.biz/en/reference/messaging-api/#status-codes: 413 over 2 MB
+MAX_REQUEST_BYTES = 2 * 1024 * 1024
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock = time.monotonic) -> FastAPI:
@@ -98,6 +100,8 @@ async def _admit(
     app_state = request.app.state
     settings: Settings = app_state.settings
     contract: Contract = app_state.contract
+    if len(body) > MAX_REQUEST_BYTES:
+        raise LineError(413, "Request Entity Too Large")
     if not _authorized(
         request.headers.get("authorization", ""), settings.line_channel_access_token
     ):

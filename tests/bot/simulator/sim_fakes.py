@@ -1,0 +1,331 @@
+"""Fakes for simulator tests: a LINE stand-in's control endpoints, a desk, a server thread."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import uvicorn
+from fastapi import BackgroundTasks, FastAPI, HTTPException, Request, Response
+
+from bot import messages as desk_messages
+
+SECRET = "simulator-test-secret"
+Fetch = Callable[[str], Awaitable[tuple[bytes, str]]]
+TOKEN = "simulator-test-token"
+
+
+def sign(body: bytes, secret: str = SECRET) -> str:
+    """LINE's x-line-signature: base64 HMAC-SHA256 of the body."""
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def create_fake_standin(webhook_url: str) -> FastAPI:
+    """Just enough of the stand-in: /__send, /__messages, reply and content."""
+    app = FastAPI()
+    deliveries: list[dict[str, Any]] = []
+    tokens: dict[str, str] = {}
+    contents: dict[str, tuple[bytes, str]] = {}
+    app.state.deliveries = deliveries
+
+    @app.post("/__send")
+    async def send(request: Request) -> dict[str, Any]:
+        sent = await request.json()
+        user_id = sent["userId"]
+        event: dict[str, Any] = {
+            "type": sent["event"],
+            "mode": "active",
+            "timestamp": int(time.time() * 1000),
+            "source": {"type": "user", "userId": user_id},
+            "webhookEventId": secrets.token_hex(13).upper(),
+            "deliveryContext": {"isRedelivery": False},
+        }
+        if sent["event"] != "unfollow":
+            event["replyToken"] = secrets.token_hex(16)
+            tokens[event["replyToken"]] = user_id
+        if sent["event"] == "postback":
+            event["postback"] = {"data": sent["postbackData"]}
+            if sent.get("postbackParams"):
+                event["postback"]["params"] = sent["postbackParams"]
+        if sent["event"] == "message":
+            message = dict(sent["message"])
+            message["id"] = str(secrets.randbelow(10**18))
+            if message["type"] == "image":
+                data = base64.b64decode(message.pop("contentBase64"))
+                contents[message["id"]] = (data, message.pop("contentType", "image/jpeg"))
+                message["contentProvider"] = {"type": "line"}
+            event["message"] = message
+        body = {"destination": "U" + "0" * 32, "events": [event]}
+        raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        headers = {"content-type": "application/json", "x-line-signature": sign(raw)}
+        try:
+            async with httpx.AsyncClient() as client:
+                answer = await client.post(webhook_url, content=raw, headers=headers, timeout=5)
+        except httpx.HTTPError:
+            return {"webhook_status": None, "body": body}
+        return {"webhook_status": answer.status_code, "body": body}
+
+    @app.get("/__messages")
+    async def list_messages(userId: str) -> list[dict[str, Any]]:  # noqa: N803
+        return [
+            {k: v for k, v in d.items() if k != "userId"}
+            for d in deliveries
+            if d["userId"] == userId
+        ]
+
+    @app.post("/v2/bot/message/reply")
+    async def reply(request: Request) -> dict[str, Any]:
+        if request.headers.get("authorization") != f"Bearer {TOKEN}":
+            raise HTTPException(401)
+        body = await request.json()
+        user_id = tokens.pop(body["replyToken"], None)
+        if user_id is None:
+            raise HTTPException(400, "Invalid reply token")
+        for message in body["messages"]:
+            deliveries.append(
+                {"time": _now(), "via": "reply", "userId": user_id, "message": message}
+            )
+        return {"sentMessages": [{"id": "1"} for _ in body["messages"]]}
+
+    @app.get("/v2/bot/message/{message_id}/content")
+    async def content(message_id: str) -> Response:
+        if message_id not in contents:
+            raise HTTPException(404)
+        data, content_type = contents[message_id]
+        return Response(data, media_type=content_type)
+
+    return app
+
+
+CHIPS = {
+    "items": [
+        {"type": "action", "action": {"type": "location", "label": "ส่งตำแหน่ง"}},
+        {"type": "action", "action": {"type": "cameraRoll", "label": "แนบรูปภาพ"}},
+        {
+            "type": "action",
+            "action": {
+                "type": "postback",
+                "label": "ยืนยันแจ้งเรื่อง",
+                "data": "action=confirm&step=1",
+                "displayText": "ยืนยันแจ้งเรื่อง",
+            },
+        },
+        {"type": "action", "action": {"type": "message", "label": "ยกเลิก", "text": "ยกเลิก"}},
+    ]
+}
+
+FLEX_CARD = {
+    "type": "flex",
+    "altText": "เรื่องที่แจ้ง T-0001",
+    "contents": {
+        "type": "bubble",
+        "header": {
+            "type": "box",
+            "layout": "vertical",
+            "backgroundColor": "#06C755",
+            "contents": [
+                {"type": "text", "text": "เรื่องที่แจ้ง #T-0001", "color": "#FFFFFF", "weight": "bold"}
+            ],
+        },
+        "body": {
+            "type": "box",
+            "layout": "vertical",
+            "spacing": "md",
+            "contents": [
+                {
+                    "type": "box",
+                    "layout": "baseline",
+                    "contents": [
+                        {"type": "text", "text": "สถานะ", "color": "#888888", "flex": 2},
+                        {"type": "text", "text": "กำลังดำเนินการ", "flex": 5, "wrap": True},
+                    ],
+                },
+                {"type": "separator"},
+                {
+                    "type": "box",
+                    "layout": "horizontal",
+                    "contents": [
+                        {"type": "text", "text": "หน่วยงาน", "color": "#888888"},
+                        {"type": "filler"},
+                        {"type": "text", "text": "สำนักงานเขตราชเทวี", "align": "end"},
+                    ],
+                },
+            ],
+        },
+        "footer": {
+            "type": "box",
+            "layout": "vertical",
+            "contents": [
+                {
+                    "type": "button",
+                    "style": "primary",
+                    "action": {
+                        "type": "postback",
+                        "label": "ดูรายละเอียด",
+                        "data": "action=ticket&id=T-0001",
+                        "displayText": "ดูรายละเอียด",
+                    },
+                }
+            ],
+        },
+    },
+}
+
+
+def _text(text: str, quick: bool = False) -> dict[str, Any]:
+    message: dict[str, Any] = {"type": "text", "text": text}
+    if quick:
+        message["quickReply"] = CHIPS
+    return message
+
+
+def _welcome() -> list[dict[str, Any]]:
+    chips = [
+        {
+            "type": "action",
+            "action": {
+                "type": "postback",
+                "label": choice["title"],
+                "data": choice["payload"],
+                "displayText": choice["title"],
+            },
+        }
+        for choice in desk_messages.WELCOME_CHOICES
+    ]
+    return [{**_text(desk_messages.WELCOME), "quickReply": {"items": chips}}]
+
+
+async def _on_text(event: dict[str, Any], _: Fetch) -> list[dict[str, Any]]:
+    text = event["message"]["text"]
+    if text == "flex":
+        return [FLEX_CARD]
+    if "<script>" in text:
+        return [_text(text)]
+    return [
+        _text(
+            f"รับทราบค่ะ น้องบันทึกเรื่อง “{text}” ไว้แล้ว\nรบกวนส่งตำแหน่งที่เกิดเหตุ หรือแนบรูปภาพเพิ่มเติมได้เลยนะคะ",
+            quick=True,
+        )
+    ]
+
+
+async def _on_location(event: dict[str, Any], _: Fetch) -> list[dict[str, Any]]:
+    m = event["message"]
+    where = f"{m.get('title', '')} ({m['latitude']:.4f}, {m['longitude']:.4f})"
+    return [_text(f"ได้รับตำแหน่งแล้วค่ะ: {where}")]
+
+
+async def _on_image(event: dict[str, Any], fetch: Fetch) -> list[dict[str, Any]]:
+    data, content_type = await fetch(event["message"]["id"])
+    return [_text(f"ได้รับรูปภาพแล้วค่ะ ({len(data)} ไบต์, {content_type})")]
+
+
+async def _on_sticker(event: dict[str, Any], _: Fetch) -> list[dict[str, Any]]:
+    return [{"type": "sticker", "packageId": "446", "stickerId": "1989"}]
+
+
+async def _on_postback(event: dict[str, Any], _: Fetch) -> list[dict[str, Any]]:
+    return [_text(f"ได้รับ postback: {event['postback']['data']}")]
+
+
+async def _on_follow(event: dict[str, Any], _: Fetch) -> list[dict[str, Any]]:
+    return _welcome()
+
+
+Handler = Callable[[dict[str, Any], Fetch], Awaitable[list[dict[str, Any]]]]
+# Replies by (event type, message type), the way the desk dispatches.
+REPLIES: dict[tuple[str, str | None], Handler] = {
+    ("follow", None): _on_follow,
+    ("postback", None): _on_postback,
+    ("message", "text"): _on_text,
+    ("message", "location"): _on_location,
+    ("message", "image"): _on_image,
+    ("message", "sticker"): _on_sticker,
+}
+
+
+def create_fake_desk(standin_url: str) -> FastAPI:
+    """A desk webhook that checks LINE's signature and replies through the stand-in."""
+    app = FastAPI()
+    app.state.events = []
+
+    async def fetch(message_id: str) -> tuple[bytes, str]:
+        async with httpx.AsyncClient(base_url=standin_url) as client:
+            got = await client.get(
+                f"/v2/bot/message/{message_id}/content",
+                headers={"authorization": f"Bearer {TOKEN}"},
+            )
+            got.raise_for_status()
+            return got.content, got.headers["content-type"]
+
+    async def answer(event: dict[str, Any]) -> None:
+        kind = (event["type"], event.get("message", {}).get("type"))
+        handler = REPLIES.get(kind)
+        if handler is None or "replyToken" not in event:
+            return
+        messages = await handler(event, fetch)
+        async with httpx.AsyncClient(base_url=standin_url) as client:
+            sent = await client.post(
+                "/v2/bot/message/reply",
+                json={"replyToken": event["replyToken"], "messages": messages},
+                headers={"authorization": f"Bearer {TOKEN}"},
+            )
+            sent.raise_for_status()
+
+    @app.post("/line/webhook")
+    async def webhook(request: Request, tasks: BackgroundTasks) -> dict[str, str]:
+        raw = await request.body()
+        if not hmac.compare_digest(request.headers.get("x-line-signature", ""), sign(raw)):
+            raise HTTPException(400, "bad signature")
+        for event in json.loads(raw)["events"]:
+            app.state.events.append(event)
+            tasks.add_task(answer, event)  # answer after the 200, like the real desk's worker
+        return {}
+
+    return app
+
+
+class ServerThread:
+    """A uvicorn server on a free 127.0.0.1 port, in a thread; bind first, app later."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.server: uvicorn.Server | None = None
+        self.thread: threading.Thread | None = None
+
+    def start(self, app: FastAPI) -> None:
+        """Serve the app and wait until it accepts connections."""
+        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
+        )
+        self.thread.start()
+        deadline = time.monotonic() + 15
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError(f"server at {self.url} did not start")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        if self.server is not None and self.thread is not None:
+            self.server.should_exit = True
+            self.thread.join(timeout=10)
+        self.sock.close()

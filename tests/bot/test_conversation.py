@@ -1,0 +1,258 @@
+"""The desk end to end: LINE stand-in → webhook → queue → worker → Rasa → LINE.
+
+Every test here talks to real processes: PostgreSQL, Redis, Rasa with the trained model,
+the action server, the worker, the gateway, and the LINE stand-in.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from bot.line.models import InboundEvent, OutboundMessage
+from deskstack import Desk, texts, user_id, wait_for
+
+pytestmark = pytest.mark.stack
+
+# Response names are asserted through facts of their text (see domain.yml).
+GREETING_MARK = "ยินดีให้บริการ"
+HANDOFF_MARK = "เจ้าหน้าที่"
+DELAY_MARK = "ขัดข้องชั่วคราว"
+
+
+def events_of(desk: Desk, user: str) -> list[InboundEvent]:
+    engine = create_engine(desk.settings.database_url)
+    with Session(engine) as session:
+        rows = list(
+            session.scalars(
+                select(InboundEvent)
+                .where(InboundEvent.line_user_id == user)
+                .order_by(InboundEvent.id)
+            )
+        )
+    engine.dispose()
+    return rows
+
+
+def sends_of(desk: Desk, user: str) -> list[OutboundMessage]:
+    engine = create_engine(desk.settings.database_url)
+    with Session(engine) as session:
+        rows = list(
+            session.scalars(
+                select(OutboundMessage)
+                .where(OutboundMessage.line_user_id == user)
+                .order_by(OutboundMessage.id)
+            )
+        )
+    engine.dispose()
+    return rows
+
+
+def test_healthz_reports_every_part(desk: Desk) -> None:
+    health = desk.health()
+    assert health["http"] == 200
+    assert set(health["components"]) == {"gateway", "worker", "rasa", "action_server"}
+    assert all(part["ok"] for part in health["components"].values())
+
+
+def test_follow_gets_a_thai_welcome_with_a_privacy_notice(desk: Desk) -> None:
+    user = user_id()
+    desk.send(user, None, event="follow", displayName="สมศรี")
+    delivered = desk.wait_delivered(user, 2)
+    said = texts(delivered)
+    assert any("ข้อมูลส่วนบุคคล" in t for t in said)
+    assert delivered[-1]["message"]["quickReply"]["items"]
+    assert delivered[0]["via"] == "reply"
+
+
+def test_a_greeting_is_answered_by_rasa_with_a_reply(desk: Desk) -> None:
+    user = user_id()
+    desk.say(user, "สวัสดีค่ะ")
+    delivered = desk.wait_delivered(user, 1)
+    assert GREETING_MARK in texts(delivered)[0]
+    assert delivered[0]["via"] == "reply"
+    chips = delivered[-1]["message"]["quickReply"]["items"]
+    assert {c["action"]["type"] for c in chips} == {"postback"}
+    # The loading animation was shown for this user while Rasa worked.
+    loading = desk.calls("/v2/bot/chat/loading/start")
+    assert any(c["body"]["chatId"] == user for c in loading)
+    [event] = events_of(desk, user)
+    assert event.status == "done"
+
+
+def test_a_quick_reply_postback_reaches_rasa_as_an_intent(desk: Desk) -> None:
+    user = user_id()
+    desk.send(user, None, event="postback", postbackData="/request_human")
+    delivered = desk.wait_delivered(user, 1)
+    assert HANDOFF_MARK in texts(delivered)[0]
+
+
+def test_messages_of_one_citizen_are_answered_in_order(desk: Desk) -> None:
+    user = user_id()
+    for text in ("สวัสดีครับ", "คุยกับเจ้าหน้าที่", "ขอบคุณครับ"):
+        desk.say(user, text)
+    delivered = desk.wait_delivered(user, 3)
+    said = texts(delivered)
+    assert GREETING_MARK in said[0]
+    assert HANDOFF_MARK in said[1]
+
+
+def test_sticker_photo_and_location_each_get_a_true_answer(desk: Desk) -> None:
+    user = user_id()
+    desk.send(user, {"type": "sticker", "packageId": "446", "stickerId": "1988"})
+    desk.wait_delivered(user, 1)
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"0" * 100).decode()
+    desk.send(user, {"type": "image", "contentBase64": png, "contentType": "image/png"})
+    desk.wait_delivered(user, 2)
+    desk.send(
+        user,
+        {
+            "type": "location",
+            "title": "อนุสาวรีย์ชัยสมรภูมิ",
+            "address": "ถนนพญาไท แขวงถนนพญาไท เขตราชเทวี กรุงเทพมหานคร",
+            "latitude": 13.7649,
+            "longitude": 100.5383,
+        },
+    )
+    said = texts(desk.wait_delivered(user, 3))
+    assert "รูปภาพ" in said[1]
+    assert "ตำแหน่ง" in said[2]
+
+
+def test_video_gets_an_honest_cannot_open(desk: Desk) -> None:
+    user = user_id()
+    desk.post_events(
+        [
+            {
+                "type": "message",
+                "mode": "active",
+                "timestamp": int(time.time() * 1000),
+                "source": {"type": "user", "userId": user},
+                "webhookEventId": "01VIDEO" + user[1:20].upper(),
+                "deliveryContext": {"isRedelivery": False},
+                "replyToken": "not-issued-by-line",
+                "message": {
+                    "id": "990001",
+                    "type": "video",
+                    "duration": 1000,
+                    "contentProvider": {"type": "line"},
+                },
+            }
+        ]
+    )
+    delivered = desk.wait_delivered(user, 1)
+    assert "วิดีโอ" in texts(delivered)[0]
+    # The token was never issued by LINE: the answer went by push, with a retry key.
+    assert delivered[0]["via"] == "push"
+    pushes = [c for c in desk.calls("/v2/bot/message/push") if c["body"]["to"] == user]
+    assert pushes and all(c["retry_key"] for c in pushes)
+
+
+def test_a_redelivered_event_is_not_answered_twice(desk: Desk) -> None:
+    user = user_id()
+    sent = desk.say(user, "สวัสดีค่ะ")
+    desk.wait_delivered(user, 1)
+    event_id = sent["body"]["events"][0]["webhookEventId"]
+    response = httpx.post(f"{desk.line}/__redeliver", json={"webhookEventId": event_id})
+    assert response.status_code == 200
+    time.sleep(2)
+    assert len(desk.delivered(user)) == 1
+    assert len(events_of(desk, user)) == 1
+
+
+def test_line_rate_limits_are_retried(desk: Desk) -> None:
+    user = user_id()
+    httpx.post(
+        f"{desk.line}/__faults", json={"path": "/v2/bot/message/reply", "status": 429, "count": 2}
+    ).raise_for_status()
+    try:
+        desk.say(user, "สวัสดีค่ะ")
+        delivered = desk.wait_delivered(user, 1)
+    finally:
+        httpx.delete(f"{desk.line}/__faults")
+    assert GREETING_MARK in texts(delivered)[0]
+    statuses = [c["status"] for c in desk.calls("/v2/bot/message/reply")][-3:]
+    assert statuses == [429, 429, 200]
+
+
+def test_worker_killed_mid_send_delivers_exactly_once(desk: Desk) -> None:
+    user = user_id()
+    # LINE fails every send for a while: the worker is stuck mid-event, answer stored.
+    for path in ("/v2/bot/message/reply", "/v2/bot/message/push"):
+        httpx.post(
+            f"{desk.line}/__faults", json={"path": path, "status": 500, "count": 1000}
+        ).raise_for_status()
+    try:
+        desk.say(user, "สวัสดีค่ะ")
+        wait_for(
+            lambda: any(e.status == "answered" for e in events_of(desk, user)),
+            30,
+            "the answer to be stored",
+        )
+        desk.stop("worker", kill=True)
+    finally:
+        httpx.delete(f"{desk.line}/__faults")
+    desk.start("worker")
+    delivered = desk.wait_delivered(user, 1, timeout=60)
+    time.sleep(2)
+    assert len(desk.delivered(user)) == 1
+    assert GREETING_MARK in texts(delivered)[0]
+    [event] = events_of(desk, user)
+    assert event.status == "done"
+    desk.wait_component("worker", ok=True)
+
+
+def test_worker_killed_while_rasa_is_down_answers_once_after(desk: Desk) -> None:
+    user = user_id()
+    desk.stop("rasa")
+    try:
+        desk.say(user, "สวัสดีค่ะ")
+        # The citizen is told the truth within seconds, and nothing is lost.
+        notice = desk.wait_delivered(user, 1, timeout=15)
+        assert DELAY_MARK in texts(notice)[0]
+        desk.stop("worker", kill=True)
+        [event] = events_of(desk, user)
+        assert event.status == "processing"
+    finally:
+        desk.start("rasa")
+        desk.start("worker")
+    delivered = desk.wait_delivered(user, 2, timeout=180)
+    time.sleep(2)
+    said = texts(desk.delivered(user))
+    assert len(said) == 2
+    assert GREETING_MARK in said[1]
+    assert delivered[1]["via"] == "push"
+    desk.wait_healthy()
+
+
+def test_action_server_down_is_a_failure_not_silence(desk: Desk) -> None:
+    user = user_id()
+    desk.stop("actions")
+    try:
+        desk.say(user, "ขอคุยกับเจ้าหน้าที่หน่อยครับ")
+        notice = desk.wait_delivered(user, 1, timeout=20)
+        assert DELAY_MARK in texts(notice)[0]
+        assert events_of(desk, user)[0].status == "processing"
+    finally:
+        desk.start("actions")
+    delivered = desk.wait_delivered(user, 2, timeout=120)
+    assert HANDOFF_MARK in texts(delivered)[1]
+    desk.wait_healthy()
+
+
+def test_metrics_expose_the_desk(desk: Desk) -> None:
+    body = httpx.get(f"{desk.gateway}/metrics").text
+    for name in (
+        "desk_webhook_events_total",
+        "desk_line_messages_sent_total",
+        "desk_queue_depth",
+        "desk_queue_oldest_age_seconds",
+        "desk_rasa_latency_seconds",
+        "desk_rasa_failures_total",
+    ):
+        assert name in body
