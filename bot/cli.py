@@ -52,7 +52,7 @@ def run() -> None:
     settings = Settings()
     with_redis = not settings.redis_url
     if with_redis:
-        settings.redis_url = devstack.private_redis_url()
+        settings.redis_url = devstack.private_redis_url(settings.private_redis_port)
     multiproc = Path(settings.prometheus_multiproc_dir or ROOT / "var" / "prometheus")
     shutil.rmtree(multiproc, ignore_errors=True)
     multiproc.mkdir(parents=True)

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite:///{ROOT / 'var' / 'desk.db'}"
     # Empty means "none configured": `make run` then starts a private Redis.
     redis_url: str = ""
+    # Port of the private Redis `make run` starts when REDIS_URL is empty.
+    private_redis_port: int = 6390
     redis_prefix: str = "desk"
 
     rasa_url: str = "http://127.0.0.1:5005"

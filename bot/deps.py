@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.line.intake import EventIntake
 from bot.queue import EventQueue
 
 
@@ -43,8 +44,15 @@ def get_queue(request: Request) -> EventQueue:
     return queue
 
 
+def get_intake(request: Request) -> EventIntake:
+    """The webhook event intake."""
+    intake: EventIntake = request.app.state.intake
+    return intake
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SessionDep = Annotated[Session, Depends(get_session)]
 SessionFactoryDep = Annotated[sessionmaker[Session], Depends(get_sessionmaker)]
 RedisDep = Annotated[Redis, Depends(get_redis)]
 QueueDep = Annotated[EventQueue, Depends(get_queue)]
+IntakeDep = Annotated[EventIntake, Depends(get_intake)]

@@ -19,7 +19,6 @@ from bot.config import ROOT, Settings
 
 RASA_VENV = ROOT / ".venv-rasa"
 MODELS = ROOT / "models"
-PRIVATE_REDIS_PORT = 6390
 
 
 @dataclass
@@ -36,7 +35,7 @@ class Proc:
         return shlex.join(self.argv)
 
 
-def private_redis_url(port: int = PRIVATE_REDIS_PORT) -> str:
+def private_redis_url(port: int) -> str:
     """URL of the private Redis that `make run` starts when none is configured."""
     return f"redis://127.0.0.1:{port}/0"
 
@@ -74,7 +73,12 @@ def rasa_env(settings: Settings) -> dict[str, str]:
 
 
 def processes(
-    settings: Settings, *, with_redis: bool, with_standin: bool, model: Path | None = None
+    settings: Settings,
+    *,
+    with_redis: bool,
+    with_standin: bool,
+    model: Path | None = None,
+    credentials: Path | None = None,
 ) -> list[Proc]:
     """The desk's processes for these settings."""
     python = sys.executable
@@ -82,7 +86,7 @@ def processes(
     actions = urlparse(settings.action_server_url)
     procs: list[Proc] = []
     if with_redis:
-        port = urlparse(settings.redis_url).port or PRIVATE_REDIS_PORT
+        port = urlparse(settings.redis_url).port or settings.private_redis_port
         data = ROOT / "var" / "redis"
         data.mkdir(parents=True, exist_ok=True)
         procs.append(
@@ -123,7 +127,7 @@ def processes(
                 "--endpoints",
                 str(ROOT / "endpoints.yml"),
                 "--credentials",
-                str(ROOT / "credentials.yml"),
+                str(credentials or ROOT / "credentials.yml"),
             ],
             rasa_env(settings),
         )

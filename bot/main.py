@@ -15,6 +15,7 @@ from bot import health, logs, metrics
 from bot.config import Settings, get_settings
 from bot.db import make_engine, make_sessionmaker, migrate
 from bot.line import views as line_views
+from bot.line.intake import EventIntake
 from bot.queue import EventQueue
 from bot.simulator import views as simulator_views
 from bot.worker.rasa import RasaClient
@@ -40,10 +41,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             base_url=settings.rasa_url, token=settings.rasa_token, timeout_s=settings.rasa_timeout_s
         )
         app.state.http = httpx.AsyncClient()
+        app.state.intake = EventIntake(sessions=app.state.sessions, queue=app.state.queue)
         try:
             await app.state.queue.ensure_groups()
+            app.state.intake.start()
             yield
         finally:
+            await app.state.intake.stop()
             await app.state.http.aclose()
             await app.state.rasa.close()
             await app.state.redis.aclose()

@@ -310,9 +310,11 @@ def _run(text: str, steps: Iterable[Callable[[list[Piece]], list[Piece]]]) -> li
 def normalize_with_spans(text: str) -> Normalized:
     """Normalise `text`, keeping the original span of every output character."""
     if is_normal(text):
-        positions = list(range(len(text)))
         return Normalized(
-            original=text, text=text, starts=positions, ends=positions[1:] + [len(text)]
+            original=text,
+            text=text,
+            starts=list(range(len(text))),
+            ends=list(range(1, len(text) + 1)),
         )
     pieces = _run(text, PIPELINE)
     return Normalized(

@@ -202,9 +202,13 @@ class ThaiTokenizer(Tokenizer):
         assert self.token_pattern_regex is not None
         out: list[tuple[int, int]] = []
         for start, end in spans:
+            # Match on the token text (lower-cased, as Rasa does) when that keeps length.
+            word = text[start:end]
+            lowered = word.lower()
+            word = lowered if len(lowered) == len(word) else word
             parts = [
                 (start + m.start(), start + m.end())
-                for m in self.token_pattern_regex.finditer(text[start:end])
+                for m in self.token_pattern_regex.finditer(word)
                 if m.end() > m.start()
             ]
             out.extend(parts or [(start, end)])

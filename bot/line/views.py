@@ -7,15 +7,12 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter, Header, HTTPException, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from linebot.v3 import WebhookParser
 from linebot.v3.exceptions import InvalidSignatureError
-from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import metrics
-from bot.db import unit_of_work
-from bot.deps import QueueDep, SessionFactoryDep, SettingsDep
-from bot.line import service
+from bot.deps import IntakeDep, SettingsDep
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["line"])
@@ -28,8 +25,7 @@ MAX_BODY_BYTES = 2 * 1024 * 1024
 async def webhook(
     request: Request,
     settings: SettingsDep,
-    sessions: SessionFactoryDep,
-    queue: QueueDep,
+    intake: IntakeDep,
     x_line_signature: str | None = Header(default=None),
 ) -> Response:
     """Verifies the signature, stores each new event, enqueues it, answers 200."""
@@ -53,19 +49,12 @@ async def webhook(
         metrics.WEBHOOK_REJECTED.labels(reason="malformed").inc()
         raise HTTPException(status_code=400, detail="malformed webhook body")
 
-    def store() -> list[tuple[str, int]]:
-        with unit_of_work(sessions) as session:
-            return service.store_events(session=session, events=raw_events)
-
-    new = await run_in_threadpool(store)
+    try:
+        await intake.submit(raw_events)
+    except SQLAlchemyError as error:
+        # Not stored: answer an error so LINE delivers the webhook again.
+        raise HTTPException(status_code=503, detail="could not store events") from error
     for raw in raw_events:
         metrics.EVENTS_IN.labels(type=str(raw.get("type", "unknown"))).inc()
-    metrics.EVENTS_DUPLICATE.inc(len(raw_events) - len(new))
-    try:
-        await queue.publish(new)
-    except RedisError as error:
-        # Stored already: the worker's sweeper enqueues it when Redis is back.
-        logger.error("webhook: enqueue failed for %d events: %s", len(new), type(error).__name__)
-        metrics.ENQUEUE_FAILURES.inc()
-    logger.info("webhook: %d events, %d new", len(raw_events), len(new))
+    logger.debug("webhook: %d events stored", len(raw_events))
     return Response(status_code=200)

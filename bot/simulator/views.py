@@ -23,7 +23,6 @@ from bot.simulator.schemas import USER_ID_PATTERN, SimulatedSend
 
 log = logging.getLogger(__name__)
 
-router = APIRouter(tags=["simulator"])
 
 HERE = Path(__file__).resolve().parent
 # Only these files are served: the names are fixed, so no path from the URL reaches disk.
@@ -78,8 +77,17 @@ async def http_of(request: Request) -> AsyncIterator[httpx.AsyncClient]:
         yield own
 
 
+def development_only(request: Request) -> None:
+    """404 in production, even if the router were included there by mistake."""
+    if settings_of(request).desk_env == "production":
+        raise HTTPException(status_code=404)
+
+
 SettingsDep = Annotated[Settings, Depends(settings_of)]
 HttpDep = Annotated[httpx.AsyncClient, Depends(http_of)]
+
+# The stand-in signs webhooks with the channel secret: this must never face the public.
+router = APIRouter(tags=["simulator"], dependencies=[Depends(development_only)])
 
 
 @router.get("/simulator", response_class=HTMLResponse, include_in_schema=False)

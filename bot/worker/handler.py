@@ -58,12 +58,11 @@ class Handler:
 
     async def handle(self, event_id: int) -> str:
         """Handles the event to the end; returns the outcome (done, skipped, ...)."""
-        event: EventView | None = await self._db(store.load, event_id)
-        if event is None or event.status in {"done", "skipped", "failed"}:
+        event: EventView | None = await self._db(store.start, event_id)
+        if event is None or event.status in store.FINAL:
             return "already_handled"
         if event.status == "answered":
             return await self._send_pending(event)
-        event = await self._db(store.start, event_id)
         step = DISPATCH.get((event.event_type, event.message_type)) or DISPATCH.get(
             (event.event_type, None), _skip
         )
@@ -93,8 +92,8 @@ class Handler:
 
     async def answer(self, event: EventView, line_messages: list[dict[str, Any]]) -> str:
         """Stores the answer, then sends it."""
-        await self._db(store.store_answer, event.id, convert.batches(line_messages))
-        return await self._send_pending(event)
+        stored = await self._db(store.store_answer, event.id, convert.batches(line_messages))
+        return await self._send_pending(event, stored=stored)
 
     async def _notify_delay(self, event: EventView) -> None:
         """Tells the citizen, once per event, that the answer is delayed but kept."""
@@ -111,8 +110,14 @@ class Handler:
         except RetryLater:
             logger.warning("event %s: delay notice not sent yet", event.id)
 
-    async def _send_pending(self, event: EventView, *, finish: bool = True) -> str:
-        pending, token_used = await self._db(store.pending_sends, event.id)
+    async def _send_pending(
+        self,
+        event: EventView,
+        *,
+        finish: bool = True,
+        stored: tuple[list[store.PendingSend], bool] | None = None,
+    ) -> str:
+        pending, token_used = stored or await self._db(store.pending_sends, event.id)
         use_token = (
             bool(event.reply_token)
             and not token_used
@@ -120,7 +125,9 @@ class Handler:
             and event.age_s < REPLY_TOKEN_MAX_AGE_S
         )
         to = event.line_user_id or event.payload.get("source", {}).get("groupId") or ""
-        for send in pending:
+        finished = False
+        for index, send in enumerate(pending):
+            last = finish and index == len(pending) - 1
             via = "reply" if use_token else "push"
             try:
                 if use_token:
@@ -142,8 +149,11 @@ class Handler:
                 await self._db(store.mark_send_failed, send.id, str(error))
                 continue
             metrics.MESSAGES_OUT.labels(via=via).inc(len(send.messages))
-            await self._db(store.mark_sent, send.id, via, result.request_id)
-        if finish:
+            await self._db(
+                store.mark_sent, send.id, via, result.request_id, event.id if last else None
+            )
+            finished = finished or last
+        if finish and not finished:
             await self._db(store.finish, event.id, "done")
         return "done"
 

@@ -84,10 +84,18 @@ def _conversation(session: Session, citizen: Citizen) -> Conversation:
     return conversation
 
 
-def start(sessions: sessionmaker[Session], event_id: int) -> EventView:
-    """Marks the event as being handled and links it to its citizen and conversation."""
+FINAL = frozenset({"done", "skipped", "failed"})
+
+
+def start(sessions: sessionmaker[Session], event_id: int) -> EventView | None:
+    """Marks the event as being handled and links it to its citizen and conversation.
+
+    An event already handled comes back unchanged (its status says so).
+    """
     with unit_of_work(sessions) as session:
-        event = session.get_one(InboundEvent, event_id, with_for_update=True)
+        event = session.get(InboundEvent, event_id, with_for_update=True)
+        if event is None or event.status in FINAL:
+            return None if event is None else _view(event)
         if event.status == "received":
             event.status = "processing"
         event.attempts += 1
@@ -109,13 +117,26 @@ def set_following(
             citizen.display_name = name
 
 
+@dataclass(frozen=True)
+class PendingSend:
+    """One stored send not yet accepted by LINE."""
+
+    id: int
+    messages: list[dict[str, Any]]
+    retry_key: str
+
+
 def store_answer(
     sessions: sessionmaker[Session],
     event_id: int,
     batches: list[list[dict[str, Any]]],
     purpose: str = "answer",
-) -> None:
-    """Stores the sends that answer an event and marks it answered, in one transaction."""
+) -> tuple[list[PendingSend], bool]:
+    """Stores the sends that answer an event and marks it answered, in one transaction.
+
+    Returns what `pending_sends` would: the unsent sends and whether the reply token
+    was used.
+    """
     with unit_of_work(sessions) as session:
         event = session.get_one(InboundEvent, event_id, with_for_update=True)
         for messages in batches:
@@ -133,40 +154,41 @@ def store_answer(
             event.status = "answered"
         elif purpose == "delay_notice":
             event.delay_notified = True
-
-
-@dataclass(frozen=True)
-class PendingSend:
-    """One stored send not yet accepted by LINE."""
-
-    id: int
-    messages: list[dict[str, Any]]
-    retry_key: str
+        session.flush()
+        return _pending(session, event_id)
 
 
 def pending_sends(sessions: sessionmaker[Session], event_id: int) -> tuple[list[PendingSend], bool]:
     """The event's unsent sends, and whether its reply token was already used."""
     with sessions() as session:
-        outs = list(
-            session.scalars(
-                select(OutboundMessage)
-                .where(OutboundMessage.inbound_event_id == event_id)
-                .order_by(OutboundMessage.id)
-            )
+        return _pending(session, event_id)
+
+
+def _pending(session: Session, event_id: int) -> tuple[list[PendingSend], bool]:
+    outs = list(
+        session.scalars(
+            select(OutboundMessage)
+            .where(OutboundMessage.inbound_event_id == event_id)
+            .order_by(OutboundMessage.id)
         )
-        used = any(out.via == "reply" for out in outs)
-        pending = [
-            PendingSend(id=o.id, messages=list(o.messages), retry_key=o.retry_key)
-            for o in outs
-            if o.status == "pending"
-        ]
-        return pending, used
+    )
+    used = any(out.via == "reply" for out in outs)
+    pending = [
+        PendingSend(id=o.id, messages=list(o.messages), retry_key=o.retry_key)
+        for o in outs
+        if o.status == "pending"
+    ]
+    return pending, used
 
 
 def mark_sent(
-    sessions: sessionmaker[Session], send_id: int, via: str, request_id: str | None
+    sessions: sessionmaker[Session],
+    send_id: int,
+    via: str,
+    request_id: str | None,
+    finish_event_id: int | None = None,
 ) -> None:
-    """Records that LINE accepted a send."""
+    """Records that LINE accepted a send (and, for the last one, that the event is done)."""
     with unit_of_work(sessions) as session:
         out = session.get_one(OutboundMessage, send_id)
         out.status = "sent"
@@ -174,6 +196,8 @@ def mark_sent(
         out.line_request_id = request_id
         out.sent_at = utcnow()
         out.attempts += 1
+        if finish_event_id is not None:
+            _finish(session, finish_event_id, "done", None)
 
 
 def mark_send_failed(sessions: sessionmaker[Session], send_id: int, error: str) -> None:
@@ -190,10 +214,14 @@ def finish(
 ) -> None:
     """Closes the event: done, skipped or failed."""
     with unit_of_work(sessions) as session:
-        event = session.get_one(InboundEvent, event_id)
-        event.status = status
-        event.error = error
-        event.processed_at = utcnow()
+        _finish(session, event_id, status, error)
+
+
+def _finish(session: Session, event_id: int, status: str, error: str | None) -> None:
+    event = session.get_one(InboundEvent, event_id)
+    event.status = status
+    event.error = error
+    event.processed_at = utcnow()
 
 
 def redact_unsent(sessions: sessionmaker[Session], line_user_id: str, message_id: str) -> bool:

@@ -20,6 +20,9 @@ _DEPENDENT = frozenset("ะัาำิีึืฺุู็่้๊๋์ํ�
 _LEADING_VOWELS = frozenset("เแโใไ")
 _PAIYANNOI = "ฯ"
 _MIN_CONTEXT_DISTRICT = 4  # shorter bare names are too often ordinary words
+# Words that put a place right after them: "แถวบางนา", "ที่ บางรัก". Bangkokians name
+# their khet this way without เขต, so a khet name after one of these is accepted.
+LOCATIVE_CUES = ("แถว", "ย่าน", "บริเวณ", "ใน", "ที่", "อยู่")
 
 # How a surface form relates to the place it names.
 VIA_NAME = "name"  # official Thai name
@@ -47,6 +50,7 @@ class _Hit:
     candidates: tuple[Candidate, ...]
     prefix: str | None  # PROVINCE, DISTRICT or None
     prefix_text: str = ""
+    after_cue: bool = False
 
 
 class _Node:
@@ -57,6 +61,11 @@ class _Node:
     def __init__(self) -> None:
         self.children: dict[str, _Node] = {}
         self.candidates: list[Candidate] = []
+
+
+def _is_abbreviation(surface: str) -> bool:
+    """Thai abbreviations are short runs of consonants: กทม, กทม."""
+    return len(surface) <= 4 and all("ก" <= ch <= "ฮ" for ch in surface)
 
 
 def _is_latin(ch: str) -> bool:
@@ -169,8 +178,11 @@ class PlaceMatcher:
                 end = found[0]
                 if text.startswith(_PAIYANNOI, end) and not text.startswith("ฯลฯ", end):
                     end += 1
+                elif text.startswith(".", end) and _is_abbreviation(text[start:end]):
+                    end += 1  # the dot belongs to กทม.
                 kind, prefix_text = (prefix[0], prefix[1]) if prefix else (None, "")
-                hits.append(_Hit(start, end, found[1], kind, prefix_text))
+                cue = not prefix and text[:start].rstrip(" ").endswith(LOCATIVE_CUES)
+                hits.append(_Hit(start, end, found[1], kind, prefix_text, cue))
                 i = end
             elif prefix:
                 i = prefix[2]
@@ -219,6 +231,8 @@ class PlaceMatcher:
             if cand.kind != DISTRICT:
                 continue
             if cand.via == VIA_MUEANG_BARE:
+                if not hit.prefix:
+                    continue  # ในเมือง, เข้าเมือง: "town", not a district
                 options.extend(
                     Candidate(DISTRICT, self._mueang[p], p, VIA_MUEANG)
                     for p in near
@@ -228,6 +242,9 @@ class PlaceMatcher:
                 options.append(cand)
             elif cand.province in near and hit.end - hit.start >= _MIN_CONTEXT_DISTRICT:
                 options.append(cand)
+            elif hit.after_cue and cand.province == BANGKOK:
+                options.append(cand)
+        options = list({(c.name, c.province): c for c in options}.values())
         if not options:
             return None
         in_context = [c for c in options if c.province in near]

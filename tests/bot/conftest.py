@@ -11,12 +11,12 @@ from pathlib import Path
 import psycopg
 import pytest
 import redis
+from deskstack import Desk, free_port
 from fastapi.testclient import TestClient
 
 from bot import devstack
 from bot.config import ROOT, Settings
 from bot.main import create_app
-from deskstack import Desk, free_port
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 REDIS_BASE = "redis://127.0.0.1:6379"

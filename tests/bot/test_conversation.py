@@ -11,11 +11,11 @@ import time
 
 import httpx
 import pytest
+from deskstack import Desk, texts, user_id, wait_for
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from bot.line.models import InboundEvent, OutboundMessage
-from deskstack import Desk, texts, user_id, wait_for
 
 pytestmark = pytest.mark.stack
 

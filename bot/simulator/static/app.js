@@ -22,13 +22,15 @@ const ui = {
 };
 
 const state = store.load();
-const live = new Map(); // userId -> {bot, loaded, polling, waiting}
+const live = new Map(); // userId -> {bot, loaded, polling, waiting, following}
 let banner = null; // {source, text}: a later success of the same source clears it
 let lastRender = "";
 let runAction = () => {}; // set in setup(), once the composer exists
 
 function liveOf(userId) {
-  if (!live.has(userId)) live.set(userId, { bot: [], loaded: false, polling: false, waiting: null });
+  if (!live.has(userId)) {
+    live.set(userId, { bot: [], loaded: false, polling: false, waiting: null, following: null });
+  }
   return live.get(userId);
 }
 
@@ -167,7 +169,7 @@ function render() {
 /** Send one event for the user; `item` is what their chat shows (null shows nothing). */
 async function deliver(user, payload, item) {
   if (!user) return false;
-  if (!user.followed && payload.event !== "follow") await follow(user);
+  await ensureFollowed(user);
   const waiting = { after: null, until: Date.now() + TYPING_TIMEOUT_MS };
   liveOf(user.id).waiting = waiting;
   if (item) {
@@ -197,6 +199,14 @@ async function deliver(user, payload, item) {
   renderChat();
   poll(user);
   return ok;
+}
+
+// A user's first event is always `follow`, sent once even if they type before it is done.
+function ensureFollowed(user) {
+  const l = liveOf(user.id);
+  if (user.followed) return Promise.resolve();
+  if (!l.following) l.following = follow(user).finally(() => { l.following = null; });
+  return l.following;
 }
 
 async function follow(user) {
@@ -285,7 +295,7 @@ async function addUser() {
   state.users.push(user);
   switchTo(user.id);
   ui.input.focus();
-  await follow(user); // like adding the LINE account as a friend: the desk says hello
+  await ensureFollowed(user); // like adding the LINE account as a friend: the desk says hello
 }
 
 async function removeUser() {

@@ -196,17 +196,18 @@ export function chatRow(side, content, { time, status, testid, avatar }) {
   const column = el("div", "row-body");
   if (avatar) {
     const name = el("div", "bot-name");
-    name.textContent = document.body.dataset.botName || "";
+    name.dataset.label = document.body.dataset.botName || "";
     column.append(name);
   }
   const line = el("div", "row-line");
+  // Time and status are drawn by CSS from data-label, so a message's text is only its own.
   const meta = el("div", "meta");
-  if (status === "sending") meta.textContent = "กำลังส่ง…";
+  if (status === "sending") meta.dataset.label = "กำลังส่ง…";
   else if (status === "failed") {
-    meta.textContent = "ส่งไม่สำเร็จ";
+    meta.dataset.label = "ส่งไม่สำเร็จ";
     meta.classList.add("meta-failed");
     row.dataset.failed = "true";
-  } else meta.textContent = clock(time);
+  } else meta.dataset.label = clock(time);
   line.append(content, meta);
   column.append(line);
   row.append(column);

@@ -7,12 +7,12 @@ import json
 from typing import Any
 
 import pytest
+from deskstack import sign
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.config import ROOT, Settings
 from bot.line.models import InboundEvent
-from deskstack import sign
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -12,11 +13,11 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 import uvicorn
-from fastapi import BackgroundTasks, FastAPI, HTTPException, Request, Response
+from fastapi import BackgroundTasks, FastAPI, HTTPException, Query, Request, Response
 
 from bot import messages as desk_messages
 
@@ -80,11 +81,13 @@ def create_fake_standin(webhook_url: str) -> FastAPI:
         return {"webhook_status": answer.status_code, "body": body}
 
     @app.get("/__messages")
-    async def list_messages(userId: str) -> list[dict[str, Any]]:  # noqa: N803
+    async def list_messages(
+        user_id: Annotated[str, Query(alias="userId")],
+    ) -> list[dict[str, Any]]:
         return [
             {k: v for k, v in d.items() if k != "userId"}
             for d in deliveries
-            if d["userId"] == userId
+            if d["userId"] == user_id
         ]
 
     @app.post("/v2/bot/message/reply")
@@ -211,6 +214,9 @@ def _welcome() -> list[dict[str, Any]]:
 
 async def _on_text(event: dict[str, Any], _: Fetch) -> list[dict[str, Any]]:
     text = event["message"]["text"]
+    if text == "ช้า":
+        await asyncio.sleep(1.0)  # a slow answer, for the typing indicator
+        return [_text("ตอบช้าหน่อยนะคะ")]
     if text == "flex":
         return [FLEX_CARD]
     if "<script>" in text:
@@ -272,7 +278,14 @@ def create_fake_desk(standin_url: str) -> FastAPI:
             got.raise_for_status()
             return got.content, got.headers["content-type"]
 
+    # One event at a time, in arrival order, as the desk's per-user queue answers them.
+    in_order = asyncio.Lock()
+
     async def answer(event: dict[str, Any]) -> None:
+        async with in_order:
+            await _answer(event)
+
+    async def _answer(event: dict[str, Any]) -> None:
         kind = (event["type"], event.get("message", {}).get("type"))
         handler = REPLIES.get(kind)
         if handler is None or "replyToken" not in event:

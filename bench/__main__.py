@@ -1,0 +1,288 @@
+"""`python -m bench` (or `make bench`): the desk's performance, written to bench/RESULTS.md.
+
+Measures, in one run on this machine:
+- webhook acknowledgement latency under 20 concurrent senders (p50/p99);
+- end-to-end webhook-to-reply latency beside Rasa's own REST channel for the same
+  messages (the desk's overhead as a share of Rasa's time);
+- memory (RSS) of each process;
+- time from `make run` to a healthy desk (environments and model already present).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import os
+import platform
+import signal
+import statistics
+import subprocess
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+
+from bench.stack import Stack, free_port
+from bot.config import ROOT
+
+RESULTS = ROOT / "bench" / "RESULTS.md"
+MESSAGES = [
+    "สวัสดีค่ะ",
+    "ขอคุยกับเจ้าหน้าที่หน่อยครับ",
+    "ขอบคุณมากค่ะ",
+    "บอทช่วยอะไรได้บ้าง",
+    "ไฟทางหน้าบ้านดับมาสามวันแล้วค่ะ",
+    "ขยะไม่มีคนมาเก็บเลยครับ",
+    "ถนนเป็นหลุมใหญ่มากอันตราย",
+    "ทำบัตรประชาชนใหม่ต้องใช้อะไรบ้าง",
+    "บายค่ะ",
+    "เธอเป็นคนหรือบอท",
+]
+
+
+def pct(values: list[float], q: float) -> float:
+    """The q-quantile (0..1) by nearest rank."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def sign(secret: str, body: bytes) -> str:
+    """LINE's signature."""
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def event(user: str, text: str) -> dict[str, Any]:
+    """A LINE text message event."""
+    return {
+        "type": "message",
+        "mode": "active",
+        "timestamp": int(time.time() * 1000),
+        "source": {"type": "user", "userId": user},
+        "webhookEventId": uuid.uuid4().hex.upper()[:26],
+        "deliveryContext": {"isRedelivery": False},
+        "replyToken": uuid.uuid4().hex,
+        "message": {"id": str(uuid.uuid4().int)[:18], "type": "text", "text": text},
+    }
+
+
+async def webhook_ack(stack: Stack, senders: int = 20, per_sender: int = 50) -> dict[str, float]:
+    """Acknowledgement latency of POST /line/webhook under concurrent senders."""
+    secret = stack.settings.line_channel_secret
+    latencies: list[float] = []
+
+    async def sender(client: httpx.AsyncClient, index: int) -> None:
+        for n in range(per_sender):
+            # Group sources: stored and acknowledged like any event, never answered,
+            # so the measurement is of the webhook alone.
+            ev = event(f"U{index:032x}", MESSAGES[n % len(MESSAGES)])
+            ev["source"] = {"type": "group", "groupId": f"C{index:032x}", "userId": ev["source"]["userId"]}
+            body = json.dumps({"destination": "Ubench", "events": [ev]}, ensure_ascii=False).encode()
+            started = time.perf_counter()
+            response = await client.post(
+                "/line/webhook",
+                content=body,
+                headers={"X-Line-Signature": sign(secret, body), "Content-Type": "application/json"},
+            )
+            latencies.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, response.status_code
+
+    limits = httpx.Limits(max_connections=senders)
+    async with httpx.AsyncClient(base_url=stack.gateway, limits=limits, timeout=10) as client:
+        await asyncio.gather(*(sender(client, i) for i in range(senders)))
+    return {
+        "requests": len(latencies),
+        "p50_ms": statistics.median(latencies),
+        "p99_ms": pct(latencies, 0.99),
+        "max_ms": max(latencies),
+    }
+
+
+def _ms_between(start_wall: float, iso: str) -> float:
+    moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    return (moment.timestamp() - start_wall) * 1000
+
+
+def end_to_end(stack: Stack, rounds: int = 3) -> dict[str, float]:
+    """Webhook-to-reply through the desk, beside Rasa's REST channel, same messages."""
+    desk_ms: list[float] = []
+    rest_ms: list[float] = []
+    rest_url = f"{stack.settings.rasa_url}/webhooks/rest/webhook"
+    with httpx.Client(timeout=30) as client:
+        for _ in range(rounds):
+            for text in MESSAGES:
+                user = "U" + uuid.uuid4().hex
+                started = time.time()
+                sent = client.post(
+                    f"{stack.line}/__send",
+                    json={"userId": user, "event": "message", "message": {"type": "text", "text": text}},
+                )
+                sent.raise_for_status()
+                token = sent.json()["body"]["events"][0]["replyToken"]
+                deadline = time.monotonic() + 30
+                reply = None
+                while reply is None and time.monotonic() < deadline:
+                    calls = client.get(f"{stack.line}/__calls", params={"path": "/v2/bot/message/reply"}).json()
+                    reply = next(
+                        (c for c in calls if (c.get("body") or {}).get("replyToken") == token), None
+                    )
+                    if reply is None:
+                        time.sleep(0.01)
+                assert reply is not None, "no reply"
+                desk_ms.append(_ms_between(started, reply["time"]))
+
+                started_rest = time.perf_counter()
+                response = client.post(rest_url, json={"sender": "R" + uuid.uuid4().hex, "message": text})
+                response.raise_for_status()
+                rest_ms.append((time.perf_counter() - started_rest) * 1000)
+                client.delete(f"{stack.line}/__calls")
+    desk_p50 = statistics.median(desk_ms)
+    rest_p50 = statistics.median(rest_ms)
+    return {
+        "messages": len(desk_ms),
+        "desk_p50_ms": desk_p50,
+        "desk_p95_ms": pct(desk_ms, 0.95),
+        "rasa_rest_p50_ms": rest_p50,
+        "rasa_rest_p95_ms": pct(rest_ms, 0.95),
+        "overhead_p50_ms": desk_p50 - rest_p50,
+        "overhead_share": (desk_p50 - rest_p50) / rest_p50,
+    }
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, in MB."""
+    total = 0
+    pids = [pid]
+    try:
+        children = subprocess.run(
+            ["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False
+        ).stdout.split()
+        pids += [int(c) for c in children]
+    except FileNotFoundError:
+        pass
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except FileNotFoundError:
+            continue
+    return total / 1024
+
+
+def make_run_to_healthy() -> dict[str, float]:
+    """Seconds from `make run` to /healthz 200, with environments and model present."""
+    port, standin, rasa, actions, redis_port = (free_port() for _ in range(5))
+    workdir = Path(tempfile.mkdtemp(prefix="desk-bench-"))
+    env = {
+        **os.environ,
+        "GATEWAY_PORT": str(port),
+        "STANDIN_PORT": str(standin),
+        "LINE_API_BASE": f"http://127.0.0.1:{standin}",
+        "STANDIN_WEBHOOK_URL": f"http://127.0.0.1:{port}/line/webhook",
+        "RASA_URL": f"http://127.0.0.1:{rasa}",
+        "ACTION_SERVER_URL": f"http://127.0.0.1:{actions}/webhook",
+        "DATABASE_URL": f"sqlite:///{workdir / 'desk.db'}",
+        "PRIVATE_REDIS_PORT": str(redis_port),
+        "PROMETHEUS_MULTIPROC_DIR": str(workdir / "prom"),
+    }
+    env.pop("REDIS_URL", None)
+    started = time.monotonic()
+    process = subprocess.Popen(
+        ["make", "run"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    took = float("nan")
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                    took = time.monotonic() - started
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.25)
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+    return {"seconds": took}
+
+
+def write(results: dict[str, Any]) -> None:
+    """Writes bench/RESULTS.md."""
+    ack, e2e, memory, start = results["ack"], results["e2e"], results["memory"], results["start"]
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Run {results['when']} on {results['machine']} (`make bench`); medians and ratios",
+        "from one run. Database: PostgreSQL 127.0.0.1; Redis 127.0.0.1; Rasa 3.6.21 with the",
+        "project's model (rules + memoization); LINE stand-in on loopback.",
+        "",
+        "## Webhook acknowledgement (target p99 < 50 ms)",
+        "",
+        "| senders | requests | p50 ms | p99 ms | max ms |",
+        "|---|---|---|---|---|",
+        f"| 20 | {ack['requests']} | {ack['p50_ms']:.1f} | {ack['p99_ms']:.1f} | {ack['max_ms']:.1f} |",
+        "",
+        "## End to end: webhook to LINE reply, beside Rasa's REST channel (target overhead < 15 %)",
+        "",
+        "| messages | desk p50 ms | desk p95 ms | Rasa REST p50 ms | Rasa REST p95 ms | overhead p50 ms | overhead / Rasa |",
+        "|---|---|---|---|---|---|---|",
+        f"| {e2e['messages']} | {e2e['desk_p50_ms']:.1f} | {e2e['desk_p95_ms']:.1f} | "
+        f"{e2e['rasa_rest_p50_ms']:.1f} | {e2e['rasa_rest_p95_ms']:.1f} | "
+        f"{e2e['overhead_p50_ms']:.1f} | {e2e['overhead_share'] * 100:.1f} % |",
+        "",
+        "## Memory (RSS after the runs above)",
+        "",
+        "| process | MB |",
+        "|---|---|",
+        *[f"| {name} | {mb:.0f} |" for name, mb in memory.items()],
+        "",
+        "## Start-up (target ≤ 30 s)",
+        "",
+        f"`make run` to a healthy `/healthz` (environments and model present): **{start['seconds']:.1f} s**.",
+        "",
+    ]
+    RESULTS.write_text("\n".join(lines))
+
+
+def main() -> None:
+    """Runs every benchmark and writes the results."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--skip-start", action="store_true", help="skip the make run timing")
+    args = parser.parse_args()
+    name = f"desk_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    results: dict[str, Any] = {
+        "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
+    }
+    try:
+        with Stack(f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", rest_channel=True) as stack:
+            end_to_end(stack, rounds=1)  # warm-up
+            results["e2e"] = end_to_end(stack)
+            results["ack"] = asyncio.run(webhook_ack(stack))
+            results["memory"] = {n: rss_mb(p.pid) for n, p in stack.running.items()}
+    finally:
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    results["start"] = {"seconds": float("nan")} if args.skip_start else make_run_to_healthy()
+    write(results)
+    print(RESULTS.read_text())
+
+
+if __name__ == "__main__":
+    main()
