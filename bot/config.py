@@ -48,8 +48,6 @@ class Settings(BaseSettings):
 
     queue_partitions: int = Field(default=8, ge=1, le=256)
     worker_heartbeat_s: float = 2.0
-    # How long before a message whose answer is delayed gets a "we are on it" notice.
-    delay_notice_s: float = 3.0
     retry_max_delay_s: float = 30.0
     loading_seconds: int = 20
     log_level: str = "INFO"

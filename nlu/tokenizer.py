@@ -115,7 +115,11 @@ class ThaiTokenizer(Tokenizer):
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
         """Retrain when the dictionary source files change, not only the config."""
         paths = [Path(config.get("domain_words_path") or DEFAULT_DOMAIN_WORDS)]
-        return files_digest(paths + geo_files(config.get("geo_path")))
+        paths += geo_files(config.get("geo_path"))
+        # Rasa fingerprints this class's source only; the normaliser shapes the output too.
+        here = Path(__file__).resolve().parent
+        paths += [here / name for name in ("normalize.py", "dictionary.py", "geo.py")]
+        return files_digest(paths)
 
     def train(self, training_data: TrainingData) -> Resource:
         """Read the dictionary sources and store the merged word list in the model."""

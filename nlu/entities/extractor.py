@@ -93,7 +93,10 @@ class ThaiEntityExtractor(GraphComponent, EntityExtractorMixin):
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
         """Retrain when the gazetteer files change, not only when the config does."""
-        return files_digest(geo_files(config.get("geo_path")))
+        # Rasa fingerprints this class's source only; the gazetteer loader counts too.
+        nlu_dir = Path(__file__).resolve().parent.parent
+        sources = [nlu_dir / "normalize.py", nlu_dir / "geo.py"]
+        return files_digest(geo_files(config.get("geo_path")) + sources)
 
     def train(self, training_data: TrainingData) -> Resource:
         """Read the gazetteer from disk and store it in the model."""

@@ -213,7 +213,10 @@ class PlaceMatcher:
     @staticmethod
     def _province_choice(hit: _Hit, *, whole_message: bool) -> Candidate | None:
         if hit.prefix == DISTRICT:
-            return None
+            # "ในเขตกรุงเทพ" is "in the Bangkok area": เขต before a bare province name.
+            has_district = any(c.kind == DISTRICT for c in hit.candidates)
+            if hit.prefix_text != "เขต" or has_district:
+                return None
         for cand in hit.candidates:
             if cand.kind != PROVINCE:
                 continue
