@@ -16,6 +16,7 @@ from bot.config import Settings, get_settings
 from bot.db import make_engine, make_sessionmaker, migrate
 from bot.line import views as line_views
 from bot.line.intake import EventIntake
+from bot.nlu import views as nlu_views
 from bot.queue import EventQueue
 from bot.simulator import views as simulator_views
 from bot.worker.rasa import RasaClient
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(line_views.router)
     app.include_router(health.router)
+    app.include_router(nlu_views.router)
     if settings.desk_env != "production":
         # The simulator signs webhooks with the channel secret: never in production.
         app.include_router(simulator_views.router)

@@ -279,6 +279,7 @@ function submitInput() {
 
 function autosize() {
   ui.input.style.height = "auto";
+  if (!ui.input.value) return; // an empty box keeps one row, however long the placeholder
   ui.input.style.height = `${Math.min(ui.input.scrollHeight, 140)}px`;
 }
 

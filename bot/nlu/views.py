@@ -1,0 +1,53 @@
+"""POST /api/nlu/parse: the current model's reading of a text (through Rasa)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from fastapi import APIRouter, HTTPException, Request
+
+from bot.nlu.schemas import Entity, Intent, ParseRequest, ParseResult
+
+router = APIRouter(prefix="/api/nlu", tags=["nlu"])
+
+
+def to_result(text: str, parsed: dict[str, Any]) -> ParseResult:
+    """Rasa's /model/parse answer in the desk's shape."""
+    intent = parsed.get("intent") or {"name": "nlu_fallback", "confidence": 0.0}
+    return ParseResult(
+        text=text,
+        intent=Intent(
+            name=str(intent.get("name")), confidence=float(intent.get("confidence") or 0)
+        ),
+        intent_ranking=[
+            Intent(name=str(i.get("name")), confidence=float(i.get("confidence") or 0))
+            for i in parsed.get("intent_ranking") or []
+        ],
+        entities=[
+            Entity(
+                entity=str(e["entity"]), value=str(e.get("value")), start=e["start"], end=e["end"]
+            )
+            for e in parsed.get("entities") or []
+            if "start" in e and "end" in e
+        ],
+        services=[],
+    )
+
+
+@router.post("/parse", summary="Parse a text with the active NLU model")
+async def parse(body: ParseRequest, request: Request) -> ParseResult:
+    """Intent, ranking, entities (with offsets) and ranked services for a text."""
+    settings = request.app.state.settings
+    try:
+        response = await request.app.state.http.post(
+            f"{settings.rasa_url}/model/parse",
+            params={"token": settings.rasa_token},
+            json={"text": body.text},
+            timeout=10,
+        )
+    except httpx.HTTPError as error:
+        raise HTTPException(status_code=503, detail="NLU unavailable") from error
+    if response.status_code != 200:
+        raise HTTPException(status_code=503, detail="NLU unavailable")
+    return to_result(body.text, response.json())
