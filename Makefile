@@ -49,11 +49,15 @@ $(MODEL): $(RASA_VENV)/.synced $(MODEL_INPUTS)
 
 model: $(MODEL)
 
-# Debian's Chromium for the browser tests (Playwright drives it; it never downloads one).
+# Debian's Chromium for the browser tests (Playwright drives it; it never downloads one),
+# and Thai and emoji fonts so pages render as citizens see them.
+BROWSER_PACKAGES := chromium fonts-thai-tlwg fonts-noto-color-emoji
 browser:
-	@command -v chromium >/dev/null || { \
-		if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
-		else sudo apt-get update -q && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; fi; }
+	@missing=$$(for p in $(BROWSER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q $$missing; \
+	fi
 
 run: env $(MODEL)
 	$(VENV)/bin/desk run
@@ -78,6 +82,8 @@ test-bot: env $(MODEL) browser
 test: lint typecheck compose-check test-nlu test-bot
 
 bench: env $(MODEL)
+	@command -v wrk >/dev/null || { sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$sudo apt-get update -q && $$sudo apt-get install -y -q wrk; }
 	$(VENV)/bin/python -m bench
 
 clean:

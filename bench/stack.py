@@ -54,9 +54,7 @@ class Stack:
         self.procs = devstack.processes(
             self.settings, with_redis=False, with_standin=True, credentials=credentials
         )
-        self.env = devstack.base_env(
-            self.settings, {"PROMETHEUS_MULTIPROC_DIR": str(self.workdir)}
-        )
+        self.env = devstack.base_env(self.settings, {"PROMETHEUS_MULTIPROC_DIR": str(self.workdir)})
         self.running: dict[str, subprocess.Popen[bytes]] = {}
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from bot import health, logs, metrics
 from bot.config import Settings, get_settings
@@ -44,7 +46,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.http = httpx.AsyncClient()
         app.state.intake = EventIntake(sessions=app.state.sessions, queue=app.state.queue)
         try:
-            await app.state.queue.ensure_groups()
+            try:
+                await app.state.queue.ensure_groups()
+            except RedisError:
+                # The gateway still stores webhooks; /healthz reports Redis as down.
+                logging.getLogger(__name__).error("gateway: redis unavailable at start")
             app.state.intake.start()
             yield
         finally:

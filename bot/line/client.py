@@ -18,6 +18,7 @@ from linebot.v3.messaging import (
     AsyncMessagingApi,
     AsyncMessagingApiBlob,
     Configuration,
+    MarkMessagesAsReadByTokenRequest,
     Message,
     PushMessageRequest,
     ReplyMessageRequest,
@@ -74,6 +75,10 @@ class Channel(Protocol):
 
     async def show_loading(self, user_id: str, seconds: int) -> None:
         """Shows the typing animation in the user's chat."""
+        ...
+
+    async def mark_read(self, token: str) -> None:
+        """Marks the citizen's messages up to this one as read."""
         ...
 
     async def profile(self, user_id: str) -> Profile | None:
@@ -179,6 +184,15 @@ class LineChannel:
         except (ApiException, TimeoutError, OSError) as error:
             logger.info("line loading animation not shown: %s", type(error).__name__)
 
+    async def mark_read(self, token: str) -> None:
+        """Marks messages read (markAsReadToken); failures only cost the read receipt."""
+        try:
+            await self.api.mark_messages_as_read_by_token(
+                MarkMessagesAsReadByTokenRequest(mark_as_read_token=token)
+            )
+        except (ApiException, TimeoutError, OSError) as error:
+            logger.info("line mark-as-read failed: %s", type(error).__name__)
+
     async def profile(self, user_id: str) -> Profile | None:
         """The user's profile, or None (blocked, unknown, LINE unavailable)."""
         try:
@@ -230,6 +244,10 @@ class RecordingChannel:
     async def show_loading(self, user_id: str, seconds: int) -> None:
         """Records the loading animation."""
         self.calls.append(("loading", {"chatId": user_id, "loadingSeconds": seconds}))
+
+    async def mark_read(self, token: str) -> None:
+        """Records the read receipt."""
+        self.calls.append(("mark_read", {"markAsReadToken": token}))
 
     async def profile(self, user_id: str) -> Profile | None:
         """A made-up profile."""

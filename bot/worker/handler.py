@@ -75,8 +75,11 @@ class Handler:
     async def ask_rasa(self, event: EventView, text: str) -> str:
         """Sends the citizen's message to Rasa and sends back what it answers."""
         user_id = event.line_user_id or ""
-        loading = asyncio.create_task(
-            self.channel.show_loading(user_id, self.settings.loading_seconds)
+        # Read receipt and typing animation, alongside Rasa's work.
+        read_token = (event.payload.get("message") or {}).get("markAsReadToken")
+        loading = asyncio.gather(
+            self.channel.show_loading(user_id, self.settings.loading_seconds),
+            self.channel.mark_read(str(read_token)) if read_token else asyncio.sleep(0),
         )
         try:
             bot_messages = await self.rasa.send(

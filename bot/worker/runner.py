@@ -65,7 +65,7 @@ class Worker:
         )
         logger.info("worker %s starting: %d partitions", self.owner, settings.queue_partitions)
         try:
-            await self.queue.ensure_groups()
+            await self._ensure_groups()
             await asyncio.gather(self._lease_loop(), self._sweep_loop())
         finally:
             for task in self.tasks.values():
@@ -85,6 +85,20 @@ class Worker:
             await self.redis.aclose()
             engine.dispose()
             logger.info("worker %s stopped", self.owner)
+
+    async def _ensure_groups(self) -> None:
+        """Creates the queue's groups, waiting for Redis if it is down."""
+        delay = 0.5
+        while True:
+            try:
+                await self.queue.ensure_groups()
+                return
+            except RedisError as error:
+                logger.error(
+                    "worker: redis unavailable (%s), retry in %.1fs", type(error).__name__, delay
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.settings.retry_max_delay_s)
 
     async def _lease_loop(self) -> None:
         while True:
@@ -116,6 +130,10 @@ class Worker:
                 logger.error("partition %d: redis: %s", partition, type(error).__name__)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.settings.retry_max_delay_s)
+                if "NOGROUP" in str(error):
+                    # Redis restarted without its data: recreate the groups; the
+                    # sweeper re-enqueues what the lost streams held.
+                    await self._ensure_groups()
 
     async def _handle(self, partition: int, entry: Entry) -> None:
         """Handles one entry, retrying while Rasa/LINE/the database are unavailable."""

@@ -72,7 +72,7 @@ def test_follow_gets_a_thai_welcome_with_a_privacy_notice(desk: Desk) -> None:
 
 def test_a_greeting_is_answered_by_rasa_with_a_reply(desk: Desk) -> None:
     user = user_id()
-    desk.say(user, "สวัสดีค่ะ")
+    sent = desk.say(user, "สวัสดีค่ะ")
     delivered = desk.wait_delivered(user, 1)
     assert GREETING_MARK in texts(delivered)[0]
     assert delivered[0]["via"] == "reply"
@@ -80,7 +80,11 @@ def test_a_greeting_is_answered_by_rasa_with_a_reply(desk: Desk) -> None:
     assert {c["action"]["type"] for c in chips} == {"postback"}
     # The loading animation was shown for this user while Rasa worked.
     loading = desk.calls("/v2/bot/chat/loading/start")
-    assert any(c["body"]["chatId"] == user for c in loading)
+    assert any(c["body"]["chatId"] == user and c["status"] == 202 for c in loading)
+    # ... and the message was marked as read with the token LINE gave in the event.
+    token = sent["body"]["events"][0]["message"]["markAsReadToken"]
+    reads = desk.calls("/v2/bot/chat/markAsRead")
+    assert any(c["body"] == {"markAsReadToken": token} and c["status"] == 200 for c in reads)
     [event] = events_of(desk, user)
     assert event.status == "done"
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
 from deskstack import Desk
 
 pytestmark = pytest.mark.stack

@@ -17,7 +17,7 @@ from fastapi import FastAPI, Response
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sim_fakes import SECRET, TOKEN, ServerThread, create_fake_desk, create_fake_standin
 
-from bot.config import ROOT, Settings
+from bot.config import Settings
 from bot.simulator import views
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -29,7 +29,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SCREENSHOT = ROOT / "docs" / "simulator.png"
 
 pytestmark = [
     pytest.mark.browser,
@@ -493,24 +492,3 @@ def test_the_flex_renderer_draws_every_component_safely(page: Page, stack: Stack
         "separator": "rgb(0, 255, 0)",
         "horizontal": "row",
     }
-
-
-def test_readme_screenshot(page: Page, stack: Stack) -> None:
-    """docs/simulator.png: a welcome, a citizen's message in Thai, the answer with chips."""
-    add_user(page, stack.url)
-    page.get_by_test_id("display-name").fill("สมหญิง ใจดี")
-    page.get_by_test_id("display-name").press("Enter")
-    expect(page.get_by_test_id("bot-message")).to_have_count(1)
-    page.get_by_test_id("add-user").click()
-    expect(page.get_by_test_id("bot-message")).to_have_count(1)
-    page.get_by_test_id("display-name").fill("ปิติ มีสุข")
-    page.get_by_test_id("display-name").press("Enter")
-    page.get_by_test_id("user-tab").first.click()
-    say(page, "ไฟถนนหน้าซอยดับมา 3 วันแล้วค่ะ มืดมาก กลัวเกิดอุบัติเหตุ")
-    expect(page.get_by_test_id("bot-message")).to_have_count(2)
-    expect(page.get_by_test_id("quick-reply")).to_have_count(4)
-    expect(page.get_by_test_id("typing-indicator")).to_have_count(0)
-    page.get_by_test_id("message-input").blur()
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT))
-    assert SCREENSHOT.read_bytes().startswith(b"\x89PNG")
