@@ -16,9 +16,11 @@ RASA_DATA := data/nlu data/rules data/stories
 MODEL_INPUTS := config.yml domain.yml $(wildcard data/nlu/*.yml data/rules/*.yml data/stories/*.yml) \
 	$(shell find nlu -name '*.py' -o -name '*.txt' 2>/dev/null) $(wildcard data/geo/*)
 
-# A Python of the given version: on PATH, else from pyenv.
-find_python = $(shell command -v python$(1) 2>/dev/null || \
-	{ command -v pyenv >/dev/null && ls -d "$$(pyenv root)"/versions/$(1).*/bin/python$(1) 2>/dev/null | sort -V | tail -n 1; })
+# A working Python of the given version: on PATH, else from pyenv (a pyenv shim on PATH
+# may exist without that version being active, so each candidate must actually run).
+find_python = $(shell for c in "$$(command -v python$(1))" \
+	$$(ls -d "$$(pyenv root 2>/dev/null)"/versions/$(1).*/bin/python$(1) 2>/dev/null | sort -rV); do \
+	[ -n "$$c" ] && "$$c" -c 'import sys' >/dev/null 2>&1 && { echo "$$c"; break; }; done)
 
 .PHONY: help run test lint typecheck test-nlu test-bot env compose-check browser model bench clean
 
