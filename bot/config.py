@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     worker_heartbeat_s: float = 2.0
     retry_max_delay_s: float = 30.0
     loading_seconds: int = 20
+    # Show LINE's loading animation when Rasa has not answered within this time.
+    loading_after_s: float = 0.3
     log_level: str = "INFO"
     # Read by prometheus-client itself: one directory shared by the desk's processes.
     prometheus_multiproc_dir: str = ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
@@ -52,64 +53,101 @@ class Handler:
         self.sessions = sessions
         self.channel = channel
         self.rasa = rasa
+        # Per event being handled: linking it to its citizen (store.start), which runs
+        # beside the first step, Rasa's turn included; writes about the event wait for it.
+        self._starting: dict[int, asyncio.Future[EventView | None]] = {}
+
+    async def _started(self, event_id: int) -> EventView:
+        begun = await self._starting[event_id]
+        if begun is None:
+            raise LookupError(f"event {event_id} vanished")
+        return begun
 
     async def _db(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.to_thread(fn, self.sessions, *args)
 
     async def handle(self, event_id: int) -> str:
         """Handles the event to the end; returns the outcome (done, skipped, ...)."""
-        event: EventView | None = await self._db(store.start, event_id)
+        event: EventView | None = await self._db(store.load, event_id)
         if event is None or event.status in store.FINAL:
             return "already_handled"
-        if event.status == "answered":
-            return await self._send_pending(event)
-        step = DISPATCH.get((event.event_type, event.message_type)) or DISPATCH.get(
-            (event.event_type, None), _skip
-        )
-        if event.source_type in {"group", "room"} and event.event_type == "message":
-            step = _group_message
-        return await step(self, event)
+        starting = asyncio.ensure_future(self._db(store.start, event_id))
+        self._starting[event_id] = starting
+        try:
+            if event.status == "answered":
+                outcome = await self._send_pending(event)
+            else:
+                step = DISPATCH.get((event.event_type, event.message_type)) or DISPATCH.get(
+                    (event.event_type, None), _skip
+                )
+                if event.source_type in {"group", "room"} and event.event_type == "message":
+                    step = _group_message
+                outcome = await step(self, event)
+        finally:
+            del self._starting[event_id]
+            await asyncio.wait({starting})
+        starting.result()  # a failed start fails the handling (retried)
+        return outcome
+
+    async def finish(self, event: EventView, status: str) -> str:
+        """Closes the event (after its start is stored)."""
+        await self._started(event.id)
+        await self._db(store.finish, event.id, status)
+        return status
 
     # Steps shared by the dispatch table ------------------------------------------
 
     async def ask_rasa(self, event: EventView, text: str) -> str:
         """Sends the citizen's message to Rasa and sends back what it answers."""
         user_id = event.line_user_id or ""
-        # Read receipt and typing animation, alongside Rasa's work.
-        read_token = (event.payload.get("message") or {}).get("markAsReadToken")
-        loading = asyncio.gather(
-            self.channel.show_loading(user_id, self.settings.loading_seconds),
-            self.channel.mark_read(str(read_token)) if read_token else asyncio.sleep(0),
+        started = time.perf_counter()
+        asking = asyncio.ensure_future(
+            self.rasa.send(sender=user_id, text=text, metadata={"event_id": event.id})
         )
+        # The typing animation only when the answer is slow: a quick answer would
+        # replace it before the citizen sees it, and the call costs the quick path.
+        done, _ = await asyncio.wait({asking}, timeout=self.settings.loading_after_s)
+        if not done:
+            await self.channel.show_loading(user_id, self.settings.loading_seconds)
         try:
-            bot_messages = await self.rasa.send(
-                sender=user_id, text=text, metadata={"event_id": event.id}
-            )
+            bot_messages = await asking
         except RasaUnavailable as error:
             logger.warning("event %s: rasa unavailable (%s)", event.id, error.reason)
             await self._notify_delay(event)
             raise RetryLater(error.reason) from error
-        finally:
-            await loading
-        return await self.answer(event, convert.from_rasa(bot_messages))
+        asked = time.perf_counter()
+        outcome = await self.answer(event, convert.from_rasa(bot_messages))
+        logger.debug(
+            "event %s: rasa %.1f ms, store and send %.1f ms",
+            event.id,
+            (asked - started) * 1000,
+            (time.perf_counter() - asked) * 1000,
+        )
+        # The read receipt, once the answer is on its way.
+        read_token = (event.payload.get("message") or {}).get("markAsReadToken")
+        if read_token:
+            await self.channel.mark_read(str(read_token))
+        return outcome
 
     async def answer(self, event: EventView, line_messages: list[dict[str, Any]]) -> str:
         """Stores the answer, then sends it."""
-        stored = await self._db(store.store_answer, event.id, convert.batches(line_messages))
+        begun = await self._started(event.id)
+        stored = await self._db(store.store_answer, begun, convert.batches(line_messages), "answer")
         return await self._send_pending(event, stored=stored)
 
     async def _notify_delay(self, event: EventView) -> None:
         """Tells the citizen, once per event, that the answer is delayed but kept."""
         if event.delay_notified or event.source_type != "user":
             return
-        await self._db(
+        begun = await self._started(event.id)
+        stored = await self._db(
             store.store_answer,
-            event.id,
+            begun,
             [[{"type": "text", "text": messages.DELAYED}]],
             "delay_notice",
         )
         try:
-            await self._send_pending(event, finish=False)
+            await self._send_pending(event, finish=False, stored=stored)
         except RetryLater:
             logger.warning("event %s: delay notice not sent yet", event.id)
 
@@ -120,11 +158,14 @@ class Handler:
         finish: bool = True,
         stored: tuple[list[store.PendingSend], bool] | None = None,
     ) -> str:
+        await self._started(event.id)
         pending, token_used = stored or await self._db(store.pending_sends, event.id)
+        # Only a first attempt uses the reply token: after a crash or a retry it may
+        # have been used already, and a push with the stored retry key is safe.
         use_token = (
             bool(event.reply_token)
             and not token_used
-            and event.attempts <= 1
+            and event.attempts == 0
             and event.age_s < REPLY_TOKEN_MAX_AGE_S
         )
         to = event.line_user_id or event.payload.get("source", {}).get("groupId") or ""
@@ -157,7 +198,7 @@ class Handler:
             )
             finished = finished or last
         if finish and not finished:
-            await self._db(store.finish, event.id, "done")
+            await self.finish(event, "done")
         return "done"
 
 
@@ -196,6 +237,7 @@ async def _unsupported_media(handler: Handler, event: EventView) -> str:
 async def _follow(handler: Handler, event: EventView) -> str:
     user_id = event.line_user_id or ""
     profile = await handler.channel.profile(user_id)
+    await handler._started(event.id)
     await handler._db(store.set_following, user_id, True, profile.display_name if profile else None)
     welcome: list[dict[str, Any]] = [
         {"type": "text", "text": messages.WELCOME},
@@ -210,8 +252,7 @@ async def _follow(handler: Handler, event: EventView) -> str:
 
 async def _unfollow(handler: Handler, event: EventView) -> str:
     await handler._db(store.set_following, event.line_user_id or "", False, None)
-    await handler._db(store.finish, event.id, "done")
-    return "done"
+    return await handler.finish(event, "done")
 
 
 async def _postback(handler: Handler, event: EventView) -> str:
@@ -228,13 +269,11 @@ async def _postback(handler: Handler, event: EventView) -> str:
 async def _unsend(handler: Handler, event: EventView) -> str:
     message_id = str((event.payload.get("unsend") or {}).get("messageId") or "")
     await handler._db(store.redact_unsent, event.line_user_id or "", message_id)
-    await handler._db(store.finish, event.id, "done")
-    return "done"
+    return await handler.finish(event, "done")
 
 
 async def _group_message(handler: Handler, event: EventView) -> str:
-    await handler._db(store.finish, event.id, "skipped")
-    return "skipped"
+    return await handler.finish(event, "skipped")
 
 
 async def _join(handler: Handler, event: EventView) -> str:
@@ -242,8 +281,7 @@ async def _join(handler: Handler, event: EventView) -> str:
 
 
 async def _skip(handler: Handler, event: EventView) -> str:
-    await handler._db(store.finish, event.id, "skipped")
-    return "skipped"
+    return await handler.finish(event, "skipped")
 
 
 DISPATCH: dict[tuple[str, str | None], Step] = {

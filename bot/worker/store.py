@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversations.models import Citizen, Conversation
@@ -30,6 +32,7 @@ class EventView:
     delay_notified: bool
     age_s: float
     attempts: int
+    citizen_id: int | None
 
 
 def _view(event: InboundEvent) -> EventView:
@@ -45,6 +48,7 @@ def _view(event: InboundEvent) -> EventView:
         delay_notified=event.delay_notified,
         age_s=(utcnow() - _aware(event.received_at)).total_seconds(),
         attempts=event.attempts,
+        citizen_id=event.citizen_id,
     )
 
 
@@ -63,9 +67,16 @@ def load(sessions: sessionmaker[Session], event_id: int) -> EventView | None:
 def _citizen(session: Session, line_user_id: str) -> Citizen:
     citizen = session.scalar(select(Citizen).where(Citizen.line_user_id == line_user_id))
     if citizen is None:
-        citizen = Citizen(line_user_id=line_user_id)
-        session.add(citizen)
-        session.flush()
+        # Insert-if-absent, so two transactions meeting a new citizen both succeed.
+        dialect = session.get_bind().dialect.name
+        insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
+        now = utcnow()
+        session.execute(
+            insert_(Citizen)
+            .values(line_user_id=line_user_id, following=True, created_at=now, updated_at=now)
+            .on_conflict_do_nothing(index_elements=["line_user_id"])
+        )
+        citizen = session.scalars(select(Citizen).where(Citizen.line_user_id == line_user_id)).one()
     return citizen
 
 
@@ -128,34 +139,40 @@ class PendingSend:
 
 def store_answer(
     sessions: sessionmaker[Session],
-    event_id: int,
+    event: EventView,
     batches: list[list[dict[str, Any]]],
     purpose: str = "answer",
 ) -> tuple[list[PendingSend], bool]:
-    """Stores the sends that answer an event and marks it answered, in one transaction.
+    """Stores the sends that answer an event (and marks it answered), in one transaction.
 
     Returns what `pending_sends` would: the unsent sends and whether the reply token
-    was used.
+    was used. Plain SQL statements: this is on every answer's path.
     """
+    rows = [
+        {
+            "inbound_event_id": event.id,
+            "citizen_id": event.citizen_id,
+            "line_user_id": event.line_user_id or "",
+            "purpose": purpose,
+            "messages": messages,
+            "retry_key": str(uuid.uuid4()),
+            "status": "pending",
+            "attempts": 0,
+            "created_at": utcnow(),
+        }
+        for messages in batches
+    ]
+    change: dict[str, Any] = {}
+    if purpose == "answer":
+        change["status"] = "answered"
+    elif purpose == "delay_notice":
+        change["delay_notified"] = True
     with unit_of_work(sessions) as session:
-        event = session.get_one(InboundEvent, event_id, with_for_update=True)
-        for messages in batches:
-            session.add(
-                OutboundMessage(
-                    inbound_event_id=event.id,
-                    citizen_id=event.citizen_id,
-                    line_user_id=event.line_user_id or "",
-                    purpose=purpose,
-                    messages=messages,
-                    retry_key=str(uuid.uuid4()),
-                )
-            )
-        if purpose == "answer":
-            event.status = "answered"
-        elif purpose == "delay_notice":
-            event.delay_notified = True
-        session.flush()
-        return _pending(session, event_id)
+        if rows:
+            session.execute(insert(OutboundMessage), rows)
+        if change:
+            session.execute(update(InboundEvent).where(InboundEvent.id == event.id).values(change))
+        return _pending(session, event.id)
 
 
 def pending_sends(sessions: sessionmaker[Session], event_id: int) -> tuple[list[PendingSend], bool]:
@@ -165,18 +182,22 @@ def pending_sends(sessions: sessionmaker[Session], event_id: int) -> tuple[list[
 
 
 def _pending(session: Session, event_id: int) -> tuple[list[PendingSend], bool]:
-    outs = list(
-        session.scalars(
-            select(OutboundMessage)
-            .where(OutboundMessage.inbound_event_id == event_id)
-            .order_by(OutboundMessage.id)
+    rows = session.execute(
+        select(
+            OutboundMessage.id,
+            OutboundMessage.messages,
+            OutboundMessage.retry_key,
+            OutboundMessage.status,
+            OutboundMessage.via,
         )
-    )
-    used = any(out.via == "reply" for out in outs)
+        .where(OutboundMessage.inbound_event_id == event_id)
+        .order_by(OutboundMessage.id)
+    ).all()
+    used = any(row.via == "reply" for row in rows)
     pending = [
-        PendingSend(id=o.id, messages=list(o.messages), retry_key=o.retry_key)
-        for o in outs
-        if o.status == "pending"
+        PendingSend(id=row.id, messages=list(row.messages), retry_key=row.retry_key)
+        for row in rows
+        if row.status == "pending"
     ]
     return pending, used
 

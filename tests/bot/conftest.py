@@ -68,6 +68,7 @@ def make_settings(pg_url: str, redis_prefix: str, **overrides: object) -> Settin
         "worker_id": f"{redis_prefix}-worker",
         "rasa_timeout_s": 10.0,
         "retry_max_delay_s": 2.0,
+        "loading_after_s": 0.0,
         "log_level": "INFO",
     }
     values.update(overrides)

@@ -78,13 +78,20 @@ def test_a_greeting_is_answered_by_rasa_with_a_reply(desk: Desk) -> None:
     assert delivered[0]["via"] == "reply"
     chips = delivered[-1]["message"]["quickReply"]["items"]
     assert {c["action"]["type"] for c in chips} == {"postback"}
-    # The loading animation was shown for this user while Rasa worked.
+    # The loading animation was shown while Rasa worked (the test desk shows it at once:
+    # LOADING_AFTER_S=0) ...
     loading = desk.calls("/v2/bot/chat/loading/start")
     assert any(c["body"]["chatId"] == user and c["status"] == 202 for c in loading)
     # ... and the message was marked as read with the token LINE gave in the event.
     token = sent["body"]["events"][0]["message"]["markAsReadToken"]
-    reads = desk.calls("/v2/bot/chat/markAsRead")
-    assert any(c["body"] == {"markAsReadToken": token} and c["status"] == 200 for c in reads)
+    wait_for(
+        lambda: any(
+            c["body"] == {"markAsReadToken": token} and c["status"] == 200
+            for c in desk.calls("/v2/bot/chat/markAsRead")
+        ),
+        10,
+        "the read receipt",
+    )
     [event] = events_of(desk, user)
     assert event.status == "done"
 
