@@ -2,7 +2,8 @@
 
 Rasa's stock REST channel answers HTTP 200 with ``[]`` when the tracker store, the lock
 store or the action server fails, which a caller cannot tell from "nothing to say". This
-channel answers 503 when handling the message raised, and 502 when Rasa swallowed an
+channel answers 422 when a component failed on the message itself (retrying cannot
+help), 503 when handling the message raised otherwise, and 502 when Rasa swallowed an
 error (a failed custom action, a tracker store that fell back to memory), so the gateway
 can keep the message and tell the citizen the truth. It never logs message text.
 """
@@ -16,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.engine.exceptions import GraphComponentException
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -115,6 +117,12 @@ class DeskInput(InputChannel):
                         input_channel=self.name(),
                         metadata=metadata,
                     )
+                )
+            except GraphComponentException as error:
+                # A component failed on this very message: retrying cannot help.
+                logger.error("desk channel: message not processable: %s", type(error).__name__)
+                return response.json(
+                    {"error": "unprocessable", "detail": type(error).__name__}, status=422
                 )
             except Exception as error:  # noqa: BLE001 - reported to the caller, not swallowed
                 logger.error("desk channel: handling failed: %s", type(error).__name__)

@@ -22,7 +22,7 @@ from bot.config import Settings
 from bot.line import convert
 from bot.line.client import Channel, ReplyTokenRejected, SendError
 from bot.worker import store
-from bot.worker.rasa import RasaClient, RasaUnavailable
+from bot.worker.rasa import RasaClient, RasaRejected, RasaUnavailable
 from bot.worker.store import EventView
 
 logger = logging.getLogger(__name__)
@@ -111,6 +111,10 @@ class Handler:
             await self.channel.show_loading(user_id, self.settings.loading_seconds)
         try:
             bot_messages = await asking
+        except RasaRejected:
+            # This message, not Rasa, is the problem: retrying cannot help.
+            logger.error("event %s: rasa could not process the message", event.id)
+            return await self.answer(event, [{"type": "text", "text": messages.UNREADABLE}])
         except RasaUnavailable as error:
             logger.warning("event %s: rasa unavailable (%s)", event.id, error.reason)
             await self._notify_delay(event)
@@ -207,6 +211,8 @@ class Handler:
 
 async def _text(handler: Handler, event: EventView) -> str:
     text = str((event.payload.get("message") or {}).get("text") or "")
+    if not text.strip():  # unsent by the citizen (redacted) before we got to it
+        return await handler.finish(event, "skipped")
     return await handler.ask_rasa(event, text)
 
 
@@ -268,7 +274,7 @@ async def _postback(handler: Handler, event: EventView) -> str:
 
 async def _unsend(handler: Handler, event: EventView) -> str:
     message_id = str((event.payload.get("unsend") or {}).get("messageId") or "")
-    await handler._db(store.redact_unsent, event.line_user_id or "", message_id)
+    await handler._db(store.redact_unsent, event.id, event.line_user_id or "", message_id)
     return await handler.finish(event, "done")
 
 

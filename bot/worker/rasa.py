@@ -18,6 +18,10 @@ class RasaUnavailable(Exception):
         self.reason = reason
 
 
+class RasaRejected(Exception):
+    """Rasa could not process this message (it is the message, not Rasa): do not retry."""
+
+
 class RasaClient:
     """Sends one citizen message to Rasa and returns the bot's messages."""
 
@@ -48,6 +52,9 @@ class RasaClient:
             metrics.RASA_FAILURES.labels(reason=reason).inc()
             raise RasaUnavailable(reason) from error
         metrics.RASA_LATENCY.observe(time.perf_counter() - started)
+        if response.status_code == 422:
+            metrics.RASA_FAILURES.labels(reason="unprocessable").inc()
+            raise RasaRejected(str(response.json().get("detail", "")))
         if response.status_code != 200:
             reason = f"http_{response.status_code}"
             try:

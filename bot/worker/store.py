@@ -245,12 +245,18 @@ def _finish(session: Session, event_id: int, status: str, error: str | None) -> 
     event.processed_at = utcnow()
 
 
-def redact_unsent(sessions: sessionmaker[Session], line_user_id: str, message_id: str) -> bool:
-    """Deletes the text or content reference of a message its sender unsent."""
+def redact_unsent(
+    sessions: sessionmaker[Session], unsend_event_id: int, line_user_id: str, message_id: str
+) -> bool:
+    """Deletes the text or content reference of a message its sender unsent (before)."""
     with unit_of_work(sessions) as session:
         events = session.scalars(
             select(InboundEvent)
-            .where(InboundEvent.line_user_id == line_user_id, InboundEvent.event_type == "message")
+            .where(
+                InboundEvent.line_user_id == line_user_id,
+                InboundEvent.event_type == "message",
+                InboundEvent.id < unsend_event_id,
+            )
             .order_by(InboundEvent.id.desc())
             .limit(500)
         )

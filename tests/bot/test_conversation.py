@@ -7,7 +7,9 @@ the action server, the worker, the gateway, and the LINE stand-in.
 from __future__ import annotations
 
 import base64
+import json
 import time
+import uuid
 
 import httpx
 import pytest
@@ -15,6 +17,7 @@ from deskstack import Desk, texts, user_id, wait_for
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
+from bot.config import ROOT
 from bot.line.models import InboundEvent, OutboundMessage
 
 pytestmark = pytest.mark.stack
@@ -267,3 +270,41 @@ def test_metrics_expose_the_desk(desk: Desk) -> None:
         "desk_rasa_failures_total",
     ):
         assert name in body
+
+
+def test_every_line_sample_event_is_handled_to_the_end(desk: Desk) -> None:
+    samples = json.loads((ROOT / "tests" / "data" / "line-webhook-samples.json").read_text())
+    events = samples["events"]
+    ids = []
+    for index, event in enumerate(events):
+        event["webhookEventId"] = f"01E2E{index:02d}{uuid.uuid4().hex[:19].upper()}"
+        ids.append(event["webhookEventId"])
+    assert desk.post_events(events).status_code == 200
+    engine = create_engine(desk.settings.database_url)
+
+    def statuses() -> dict[str, str]:
+        with Session(engine) as session:
+            rows = session.execute(
+                select(InboundEvent.webhook_event_id, InboundEvent.status).where(
+                    InboundEvent.webhook_event_id.in_(ids)
+                )
+            ).all()
+        return {row[0]: row[1] for row in rows}
+
+    final = wait_for(
+        lambda: (
+            (found := statuses())
+            and all(s in {"done", "skipped", "failed"} for s in found.values())
+            and len(found) == len(ids)
+            and found
+        ),
+        60,
+        "every sample event handled",
+    )
+    engine.dispose()
+    assert "failed" not in final.values()
+    by_type = {e["webhookEventId"]: (e["type"], e.get("source", {}).get("type")) for e in events}
+    for event_id, status in final.items():
+        kind, source = by_type[event_id]
+        if kind in {"follow", "unfollow", "unsend"} or (kind == "message" and source == "user"):
+            assert status == "done", (kind, source)

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from deskstack import Desk
 from playwright.sync_api import Page, expect, sync_playwright
 
 from bot.config import ROOT
-from deskstack import Desk
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [

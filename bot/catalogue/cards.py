@@ -1,0 +1,325 @@
+"""LINE Flex messages for the catalogue: a service card, an agency card, a category list.
+
+Written for citizens who may be elderly: large title, short lists ("และอื่น ๆ" past a
+few items), one big call button. Everything respects LINE's limits (altText <= 1500,
+action labels <= 20, https/tel URIs only, 13 quick replies) so a card never makes LINE
+reject the whole reply. Buttons for quick replies come out as Rasa buttons (title,
+payload); the gateway turns those into LINE quick-reply chips (bot/line/convert.py).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from typing import Any
+from urllib.parse import urlparse
+
+from bot.catalogue.schemas import Agency, Category, Match, Service
+
+MAX_ALT_TEXT = 1500
+MAX_LABEL = 20
+MAX_QUICK_REPLIES = 13
+MAX_LIST_ITEMS = 4
+MAX_ITEM_CHARS = 120
+MAX_CATEGORY_ROWS = 10
+MORE = "และอื่น ๆ"
+ACCENT = "#06C755"  # LINE green, for the one primary action
+MUTED = "#6B7280"
+
+LABELS = {
+    "documents": "เอกสารที่ต้องใช้",
+    "fees": "ค่าธรรมเนียม",
+    "time": "ใช้เวลา",
+    "where": "ยื่นได้ที่",
+    "eligibility": "ใครยื่นได้",
+    "call": "โทร",
+    "online": "ทำออนไลน์",
+    "online_section": "ช่องทางออนไลน์",
+    "app": "ทำผ่านแอป",
+    "source": "ที่มา",
+    "checked": "ตรวจสอบเมื่อ",
+    "staff": "คุยกับเจ้าหน้าที่",
+    "website": "เว็บไซต์",
+    "office": "ที่ตั้ง",
+    "handles": "ดูแลเรื่อง",
+    "services_of": "บริการในหมวด",
+    "more_services": "พิมพ์ชื่อบริการที่ต้องการได้เลยค่ะ",
+}
+THAI_MONTHS = "ม.ค. ก.พ. มี.ค. เม.ย. พ.ค. มิ.ย. ก.ค. ส.ค. ก.ย. ต.ค. พ.ย. ธ.ค.".split()
+STAFF_BUTTON = {"title": LABELS["staff"], "payload": "/request_human"}
+
+
+def thai_date(day: date) -> str:
+    """22 พ.ย. 2569: Thai month, Buddhist-era year, as citizens read dates."""
+    return f"{day.day} {THAI_MONTHS[day.month - 1]} {day.year + 543}"
+
+
+def clip(text: str, limit: int) -> str:
+    """Text cut to `limit` characters with an ellipsis."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def short_title(service: Service) -> str:
+    """A label of at most 20 characters: the title, else the first alias that fits."""
+    for name in (service.title, *service.aliases):
+        if len(name) <= MAX_LABEL:
+            return name
+    return clip(service.title, MAX_LABEL)
+
+
+def tel_uri(hotline: str) -> str | None:
+    """tel: URI of a hotline's number ("02-572-8442" -> tel:025728442, "1111 กด 77" -> 1111)."""
+    number = re.match(r"[0-9][0-9 -]*", hotline.strip())
+    digits = re.sub(r"\D", "", number.group(0)) if number else ""
+    return f"tel:{digits}" if 3 <= len(digits) <= 15 else None
+
+
+def cut(text: str, limit: int) -> str:
+    """Text cut to `limit` characters with an ellipsis, line breaks kept (for altText)."""
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _https(url: str | None) -> str | None:
+    return url if url and url.startswith("https://") and len(url) <= 1000 else None
+
+
+def _capped(items: list[str]) -> list[str]:
+    shown = [clip(i, MAX_ITEM_CHARS) for i in items[:MAX_LIST_ITEMS]]
+    if len(items) > MAX_LIST_ITEMS:
+        shown.append(MORE)
+    return shown
+
+
+def _text(text: str, **style: Any) -> dict[str, Any]:
+    return {"type": "text", "text": text or " ", "wrap": True, **style}
+
+
+def _section(label: str, lines: list[str]) -> dict[str, Any]:
+    bullets = [_text(f"• {line}" if len(lines) > 1 else line, size="md") for line in lines]
+    return {
+        "type": "box",
+        "layout": "vertical",
+        "spacing": "xs",
+        "margin": "lg",
+        "contents": [_text(label, weight="bold", size="sm", color=MUTED), *bullets],
+    }
+
+
+def _button(label: str, uri: str, *, primary: bool = False) -> dict[str, Any]:
+    return {
+        "type": "button",
+        "style": "primary" if primary else "secondary",
+        "height": "md",
+        **({"color": ACCENT} if primary else {}),
+        "action": {"type": "uri", "label": clip(label, MAX_LABEL), "uri": uri},
+    }
+
+
+def _postback(label: str, payload: str, display: str) -> dict[str, Any]:
+    return {
+        "type": "postback",
+        "label": clip(label, MAX_LABEL),
+        "data": payload[:300],
+        "displayText": clip(display, 300),
+    }
+
+
+def lookup_payload(**entities: str) -> str:
+    """The postback payload that asks Rasa for a service or category directly."""
+    return "/service_lookup" + json.dumps(entities, ensure_ascii=False, separators=(",", ":"))
+
+
+def agency_payload(agency_id: str) -> str:
+    """The postback payload that asks Rasa for an agency's contact card."""
+    return "/agency_contact" + json.dumps({"agency_id": agency_id}, separators=(",", ":"))
+
+
+def _source_line(source: str, checked: date) -> dict[str, Any]:
+    host = urlparse(source).hostname or source
+    return _text(
+        f"{LABELS['source']}: {host} · {LABELS['checked']} {thai_date(checked)}",
+        size="xs",
+        color=MUTED,
+        margin="lg",
+        action={"type": "uri", "label": LABELS["source"], "uri": source},
+    )
+
+
+def service_bubble(service: Service, *, category: Category | None = None) -> dict[str, Any]:
+    """The Flex bubble answering "how do I get X"."""
+    body: list[dict[str, Any]] = []
+    if category is not None:
+        body.append(_text(category.title, size="xs", color=MUTED))
+    body.append(_text(clip(service.title, 160), weight="bold", size="lg"))
+    body.append(_text(clip(service.summary, 300), size="md", margin="md"))
+    if service.documents:
+        body.append(_section(LABELS["documents"], _capped(service.documents)))
+    if service.fees:
+        body.append(_section(LABELS["fees"], [clip(service.fees, MAX_ITEM_CHARS)]))
+    if service.processing_time:
+        body.append(_section(LABELS["time"], [clip(service.processing_time, MAX_ITEM_CHARS)]))
+    if service.where:
+        body.append(_section(LABELS["where"], _capped(service.where)))
+    online = service.online
+    if online is not None and (online.app or online.note):
+        lines = [f"{LABELS['app']} {online.app}"] if online.app else []
+        if online.note:
+            lines.append(clip(online.note, MAX_ITEM_CHARS))
+        body.append(_section(LABELS["online_section"], lines))
+    body.append(_source_line(service.source, service.checked))
+
+    buttons: list[dict[str, Any]] = []
+    tel = tel_uri(service.hotline) if service.hotline else None
+    if tel and service.hotline:
+        buttons.append(_button(f"{LABELS['call']} {service.hotline}", tel, primary=True))
+    if online is not None and (url := _https(online.url)):
+        label = f"{LABELS['app']} {online.app}" if online.app else LABELS["online"]
+        if len(label) > MAX_LABEL:
+            label = LABELS["online"]
+        buttons.append(_button(label, url))
+    bubble: dict[str, Any] = {
+        "type": "bubble",
+        "size": "mega",
+        "body": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": body},
+    }
+    if buttons:
+        bubble["footer"] = {
+            "type": "box",
+            "layout": "vertical",
+            "spacing": "sm",
+            "contents": buttons,
+        }
+    return bubble
+
+
+def service_alt_text(service: Service) -> str:
+    """What notifications and Flex-less devices show: the gist in plain text."""
+    parts = [service.title, service.summary]
+    if service.documents:
+        parts.append(f"{LABELS['documents']}: " + ", ".join(_capped(service.documents)))
+    if service.fees:
+        parts.append(f"{LABELS['fees']}: {service.fees}")
+    if service.hotline:
+        parts.append(f"{LABELS['call']} {service.hotline}")
+    return cut("\n".join(parts), MAX_ALT_TEXT)
+
+
+def service_message(service: Service, *, category: Category | None = None) -> dict[str, Any]:
+    """A whole LINE Flex message for one service."""
+    return {
+        "type": "flex",
+        "altText": service_alt_text(service),
+        "contents": service_bubble(service, category=category),
+    }
+
+
+def agency_message(agency: Agency) -> dict[str, Any]:
+    """A Flex message with an agency's contacts, for the directory."""
+    body: list[dict[str, Any]] = [_text(clip(agency.name, 160), weight="bold", size="lg")]
+    if agency.name_en:
+        body.append(_text(clip(agency.name_en, 160), size="sm", color=MUTED))
+    if agency.office:
+        body.append(_section(LABELS["office"], [clip(agency.office, MAX_ITEM_CHARS)]))
+    if agency.handles:
+        body.append(_section(LABELS["handles"], _capped(agency.handles)))
+    buttons = []
+    tel = tel_uri(agency.hotline) if agency.hotline else None
+    if tel and agency.hotline:
+        buttons.append(_button(f"{LABELS['call']} {agency.hotline}", tel, primary=True))
+    if url := _https(agency.website):
+        buttons.append(_button(LABELS["website"], url))
+    bubble: dict[str, Any] = {
+        "type": "bubble",
+        "body": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": body},
+    }
+    if buttons:
+        bubble["footer"] = {
+            "type": "box",
+            "layout": "vertical",
+            "spacing": "sm",
+            "contents": buttons,
+        }
+    alt = [agency.name]
+    if agency.hotline:
+        alt.append(f"{LABELS['call']} {agency.hotline}")
+    if agency.website:
+        alt.append(agency.website)
+    return {"type": "flex", "altText": cut("\n".join(alt), MAX_ALT_TEXT), "contents": bubble}
+
+
+def category_message(category: Category, services: list[Service]) -> dict[str, Any]:
+    """A Flex list of a category's services, each a big tappable row."""
+    rows: list[dict[str, Any]] = []
+    for service in services[:MAX_CATEGORY_ROWS]:
+        rows.append(
+            {
+                "type": "button",
+                "style": "secondary",
+                "height": "md",
+                "action": _postback(
+                    short_title(service), lookup_payload(service_id=service.id), service.title
+                ),
+            }
+        )
+    contents: list[dict[str, Any]] = [
+        _text(LABELS["services_of"], size="xs", color=MUTED),
+        _text(clip(category.title, 160), weight="bold", size="lg"),
+        *rows,
+    ]
+    if len(services) > MAX_CATEGORY_ROWS or not services:
+        contents.append(_text(LABELS["more_services"], size="sm", color=MUTED, margin="md"))
+    alt = f"{LABELS['services_of']} {category.title}: " + ", ".join(s.title for s in services)
+    return {
+        "type": "flex",
+        "altText": clip(alt, MAX_ALT_TEXT),
+        "contents": {
+            "type": "bubble",
+            "body": {"type": "box", "layout": "vertical", "spacing": "md", "contents": contents},
+        },
+    }
+
+
+def match_buttons(matches: list[Match], services: dict[str, Service]) -> list[dict[str, str]]:
+    """Rasa buttons (quick replies) for other services the question may have meant."""
+    buttons = []
+    for match in matches:
+        service = services.get(match.service_id)
+        if service is not None:
+            buttons.append(
+                {"title": short_title(service), "payload": lookup_payload(service_id=service.id)}
+            )
+    return buttons
+
+
+def short_category(title: str) -> str:
+    """A category title cut to a label at a natural break ("งานทะเบียนราษฎรและ…" -> first part)."""
+    if len(title) <= MAX_LABEL:
+        return title
+    for part in re.split(r"\s+|และ|หรือ|,", title):
+        if 4 <= len(part) <= MAX_LABEL:
+            return part
+    return clip(title, MAX_LABEL)
+
+
+def category_buttons(categories: list[Category]) -> list[dict[str, str]]:
+    """Rasa buttons (quick replies) that open each category's list."""
+    return [
+        {"title": short_category(c.title), "payload": lookup_payload(service_category=c.id)}
+        for c in categories
+    ]
+
+
+def quick_replies(*groups: list[dict[str, str]], staff: bool = True) -> list[dict[str, str]]:
+    """Buttons from several groups, de-duplicated, "talk to staff" last, at most 13."""
+    room = MAX_QUICK_REPLIES - (1 if staff else 0)
+    out: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for group in groups:
+        for button in group:
+            if button["payload"] not in seen and len(out) < room:
+                seen.add(button["payload"])
+                out.append(button)
+    return [*out, STAFF_BUTTON] if staff else out

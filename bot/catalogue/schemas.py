@@ -1,0 +1,139 @@
+"""The government-service catalogue as data: services, categories, agencies, matches."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+
+def _https(value: str) -> str:
+    # LINE buttons open only https:// (and tel:) URIs; the web page links the same URLs.
+    if not value.startswith("https://") or len(value) > 1000 or any(c.isspace() for c in value):
+        raise ValueError("must be an https:// URL without spaces")
+    return value
+
+
+def _phone(value: Any) -> Any:
+    # YAML reads an unquoted hotline (1548) as a number.
+    return str(value) if isinstance(value, int) else value
+
+
+def _blank_none(value: Any) -> Any:
+    # An optional field written as "" means "none", as if it were left out.
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _strip(value: Any) -> Any:
+    # Unquoted numbers in YAML (an alias `1111`, a keyword `30`) are meant as text.
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)
+    return value.strip() if isinstance(value, str) else value
+
+
+HttpsUrl = Annotated[str, AfterValidator(_https)]
+Text = Annotated[str, BeforeValidator(_strip), Field(min_length=1)]
+# A number to dial, possibly followed by words: "1548", "02 572 8442", "1111 กด 77".
+Hotline = Annotated[
+    str, BeforeValidator(_phone), Field(pattern=r"^[0-9][0-9 -]{2,19}(\s.*)?$", max_length=40)
+]
+Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=60)]
+# Optional variants: "" reads as absent.
+MaybeText = Annotated[Text | None, BeforeValidator(_blank_none)]
+MaybeHotline = Annotated[Hotline | None, BeforeValidator(_blank_none)]
+MaybeUrl = Annotated[HttpsUrl | None, BeforeValidator(_blank_none)]
+
+
+class _Data(BaseModel):
+    # A misspelt key in the YAML must fail loudly, not silently drop a field.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Online(_Data):
+    """Where the service can be done online (a web page and/or an app)."""
+
+    url: MaybeUrl = None
+    app: MaybeText = None
+    note: MaybeText = None
+
+
+class Service(_Data):
+    """One government service, as written in data/catalogue/<category>.yml."""
+
+    id: Id
+    title: Text
+    aliases: list[Text] = []
+    keywords: list[Text] = []
+    agency: Id
+    summary: Text
+    eligibility: list[Text] = []
+    documents: list[Text] = []
+    fees: MaybeText = None
+    processing_time: MaybeText = None
+    where: list[Text] = []
+    hotline: MaybeHotline = None
+    online: Online | None = None
+    source: HttpsUrl
+    checked: date
+    # Filled in by the loader from the file's `category`, never written per service.
+    category: Id = "uncategorised"
+
+
+class Category(_Data):
+    """A group of services (one YAML file)."""
+
+    id: Id
+    title: Text
+
+
+class CategoryFile(_Data):
+    """The shape of one data/catalogue/<category>.yml file."""
+
+    category: Category
+    services: list[dict[str, Any]]
+
+
+class Agency(_Data):
+    """A government agency of data/agencies.yml."""
+
+    id: Id
+    name: Text
+    name_en: MaybeText = None
+    aliases: list[Text] = []
+    kind: MaybeText = None
+    hotline: MaybeHotline = None
+    website: MaybeUrl = None
+    office: MaybeText = None
+    handles: list[Text] = []
+
+
+class Match(BaseModel):
+    """A ranked service for a query; `confident` when above the calibrated threshold."""
+
+    service_id: str
+    title: str
+    category: str
+    score: float
+    confidence: float = Field(ge=0.0, le=1.0)
+    confident: bool
+
+
+class AgencyMatch(BaseModel):
+    """A ranked agency for a directory query."""
+
+    agency_id: str
+    name: str
+    score: float
+    confidence: float = Field(ge=0.0, le=1.0)
+    confident: bool
+
+
+class CategoryRead(BaseModel):
+    """A category with its services, for the web page and the JSON list."""
+
+    id: str
+    title: str
+    services: list[Service]

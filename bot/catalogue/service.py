@@ -1,0 +1,290 @@
+"""Loading the catalogue from data/ and searching it.
+
+`load_catalogue()` reads and validates every file and builds the search indexes once
+(at app or action-server start); `Catalogue.reload()` rebuilds them from the files, so a
+service added to the YAML needs no training step.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+from pythainlp.util import Trie
+
+from bot.catalogue.ranking import Analyzer, Document, Index, Scored
+from bot.catalogue.schemas import (
+    Agency,
+    AgencyMatch,
+    Category,
+    CategoryFile,
+    CategoryRead,
+    Match,
+    Service,
+)
+from bot.config import ROOT
+
+DATA_DIR = ROOT / "data"
+# Fused score (0..1) from which a match is trusted. Calibrated on the held-out questions
+# (tests/data/catalogue_questions.yml) by `python -m bench.catalogue`; see bench/RESULTS.md.
+SERVICE_THRESHOLD = 0.42
+AGENCY_THRESHOLD = 0.45
+# Matches below this share of the threshold are noise, not even "did you mean".
+FLOOR = 0.5
+
+
+class CatalogueError(ValueError):
+    """The catalogue data is wrong; the message names the file and the service."""
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise CatalogueError(f"{path}: cannot read: {error}") from error
+
+
+def _errors(error: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in error.errors()
+    )
+
+
+def _service_label(raw: Any, position: int) -> str:
+    if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+        return f"service '{raw['id']}'"
+    return f"service #{position + 1}"
+
+
+def read_category_file(*, path: Path) -> tuple[Category, list[Service]]:
+    """One data/catalogue/<category>.yml, validated; CatalogueError names what is wrong."""
+    raw = _read_yaml(path)
+    try:
+        parsed = CategoryFile.model_validate(raw)
+    except ValidationError as error:
+        raise CatalogueError(f"{path}: {_errors(error)}") from error
+    services = []
+    for position, item in enumerate(parsed.services):
+        label = _service_label(item, position)
+        try:
+            services.append(Service.model_validate({**item, "category": parsed.category.id}))
+        except ValidationError as error:
+            raise CatalogueError(f"{path}: {label}: {_errors(error)}") from error
+    return parsed.category, services
+
+
+def read_agencies(*, path: Path) -> list[Agency]:
+    """data/agencies.yml, validated."""
+    raw = _read_yaml(path)
+    items = raw.get("agencies") if isinstance(raw, dict) else None
+    if not isinstance(items, list):
+        raise CatalogueError(f"{path}: expected a top-level 'agencies:' list")
+    agencies = []
+    for position, item in enumerate(items):
+        try:
+            agencies.append(Agency.model_validate(item))
+        except ValidationError as error:
+            label = _service_label(item, position).replace("service", "agency")
+            raise CatalogueError(f"{path}: {label}: {_errors(error)}") from error
+    return agencies
+
+
+@dataclass(frozen=True)
+class CatalogueData:
+    """Everything in the files, validated and cross-checked."""
+
+    categories: list[Category]
+    services: list[Service]
+    agencies: list[Agency]
+
+
+def _unique(ids: Iterable[tuple[str, str]], what: str) -> None:
+    seen: dict[str, str] = {}
+    for item_id, where in ids:
+        if item_id in seen:
+            raise CatalogueError(f"{where}: {what} '{item_id}' is also defined in {seen[item_id]}")
+        seen[item_id] = where
+
+
+def read_data(*, data_dir: Path) -> CatalogueData:
+    """Every category file and the agencies, with ids unique and agency references valid."""
+    agencies_path = data_dir / "agencies.yml"
+    agencies = read_agencies(path=agencies_path)
+    _unique(((a.id, str(agencies_path)) for a in agencies), "agency")
+    files = sorted((data_dir / "catalogue").glob("*.yml"))
+    if not files:
+        raise CatalogueError(f"{data_dir / 'catalogue'}: no category files (*.yml)")
+    categories: list[Category] = []
+    located: list[tuple[Service, Path]] = []
+    for path in files:
+        category, found = read_category_file(path=path)
+        categories.append(category)
+        located.extend((service, path) for service in found)
+    _unique(((c.id, str(p)) for c, p in zip(categories, files, strict=True)), "category")
+    _unique(((s.id, str(p)) for s, p in located), "service")
+    known = {a.id for a in agencies}
+    for service, path in located:
+        if service.agency not in known:
+            raise CatalogueError(
+                f"{path}: service '{service.id}': agency '{service.agency}' "
+                f"is not in {agencies_path}"
+            )
+    services = [service for service, _ in located]
+    return CatalogueData(categories=categories, services=services, agencies=agencies)
+
+
+@cache
+def _analyzer() -> Analyzer:
+    # The word list is the same for every catalogue: built once per process (~0.5 s).
+    return make_analyzer()
+
+
+@cache
+def _stopwords() -> frozenset[str]:
+    from pythainlp.corpus import thai_stopwords
+
+    return frozenset(thai_stopwords())
+
+
+def make_analyzer() -> Analyzer:
+    """Segmentation with the NLU's own word list (PyThaiNLP + domain words + places).
+
+    The catalogue's own names are deliberately not added: long compounds such as
+    "บัตรประชาชนหาย" would then become single tokens and stop matching their parts.
+    """
+    from nlu.dictionary import collect_words, get_trie
+
+    words = collect_words()
+    trie: Trie = get_trie(words)
+    return Analyzer(trie, _stopwords())
+
+
+def service_document(service: Service) -> Document:
+    """What the search sees of a service."""
+    return Document(
+        key=service.id,
+        names=[service.title, *service.aliases],
+        texts=[(" ".join(service.keywords), 2.0), (service.summary, 1.0)],
+    )
+
+
+def agency_document(agency: Agency) -> Document:
+    """What the directory search sees of an agency."""
+    names = [agency.name, *agency.aliases, *([agency.name_en] if agency.name_en else [])]
+    return Document(key=agency.id, names=names, texts=[(" ".join(agency.handles), 1.0)])
+
+
+class Catalogue:
+    """The services, categories and agencies, with their search indexes."""
+
+    def __init__(self, *, data_dir: Path = DATA_DIR) -> None:
+        """Reads and indexes `data_dir` (its catalogue/ folder and agencies.yml)."""
+        self.data_dir = data_dir
+        self._lock = threading.Lock()
+        self._load()
+
+    def _load(self) -> None:
+        data = read_data(data_dir=self.data_dir)
+        analyzer = _analyzer()
+        services = Index.build([service_document(s) for s in data.services], analyzer)
+        agencies = Index.build([agency_document(a) for a in data.agencies], analyzer)
+        # Swapped in one assignment: a search never sees half of an old and a new index.
+        self._state = (data, {s.id: s for s in data.services}, services, agencies)
+
+    def reload(self) -> None:
+        """Re-reads the files and rebuilds the indexes; the old ones serve until done."""
+        with self._lock:
+            self._load()
+
+    @property
+    def categories(self) -> list[Category]:
+        """Categories in file order."""
+        return list(self._state[0].categories)
+
+    @property
+    def services(self) -> list[Service]:
+        """Every service."""
+        return list(self._state[0].services)
+
+    @property
+    def agencies(self) -> list[Agency]:
+        """Every agency."""
+        return list(self._state[0].agencies)
+
+    def get(self, service_id: str) -> Service | None:
+        """A service by id."""
+        return self._state[1].get(service_id)
+
+    def get_agency(self, agency_id: str) -> Agency | None:
+        """An agency by id."""
+        return next((a for a in self._state[0].agencies if a.id == agency_id), None)
+
+    def get_category(self, category_id: str) -> Category | None:
+        """A category by id."""
+        return next((c for c in self._state[0].categories if c.id == category_id), None)
+
+    def by_category(self) -> list[CategoryRead]:
+        """Categories with their services, in file order."""
+        data = self._state[0]
+        return [
+            CategoryRead(
+                id=c.id, title=c.title, services=[s for s in data.services if s.category == c.id]
+            )
+            for c in data.categories
+        ]
+
+    def search(self, *, query: str, limit: int = 5) -> list[Match]:
+        """Services for a question, best first; only those worth showing at all."""
+        _, services, index, _ = self._state
+        found = index.rank(query[:500], limit=limit)
+        return [
+            Match(
+                service_id=s.key,
+                title=services[s.key].title,
+                category=services[s.key].category,
+                score=round(s.score, 4),
+                confidence=round(_confidence(s.score, SERVICE_THRESHOLD), 4),
+                confident=s.score >= SERVICE_THRESHOLD,
+            )
+            for s in found
+            if s.score >= SERVICE_THRESHOLD * FLOOR
+        ]
+
+    def ranked(self, *, query: str, limit: int = 5) -> list[Scored]:
+        """The raw ranking, threshold not applied (for calibration and diagnostics)."""
+        return self._state[2].rank(query[:500], limit=limit)
+
+    def search_agencies(self, *, query: str, limit: int = 3) -> list[AgencyMatch]:
+        """Agencies for "how do I contact X", best first."""
+        data, _, _, index = self._state
+        names = {a.id: a.name for a in data.agencies}
+        found = index.rank(query[:500], limit=limit)
+        return [
+            AgencyMatch(
+                agency_id=s.key,
+                name=names[s.key],
+                score=round(s.score, 4),
+                confidence=round(_confidence(s.score, AGENCY_THRESHOLD), 4),
+                confident=s.score >= AGENCY_THRESHOLD,
+            )
+            for s in found
+            if s.score >= AGENCY_THRESHOLD * FLOOR
+        ]
+
+
+def _confidence(score: float, threshold: float) -> float:
+    """Maps the fused score to 0..1 so that the threshold reads as 0.5 on every index."""
+    if score <= threshold:
+        return 0.5 * score / threshold
+    return min(1.0, 0.5 + 0.5 * (score - threshold) / (1.0 - threshold))
+
+
+def load_catalogue(*, data_dir: Path = DATA_DIR) -> Catalogue:
+    """The catalogue of `data_dir`, validated and indexed (call once at start)."""
+    return Catalogue(data_dir=data_dir)

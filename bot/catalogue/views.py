@@ -1,0 +1,129 @@
+"""The public catalogue: GET /services (a page citizens can search) and its JSON API.
+
+The catalogue is the one the gateway's lifespan puts on `app.state.catalogue`.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from bot.catalogue.cards import tel_uri, thai_date
+from bot.catalogue.schemas import AgencyMatch, Match, Service
+from bot.catalogue.service import Catalogue
+
+HERE = Path(__file__).resolve().parent
+# Only these files are served: the names are fixed, so no path from the URL reaches disk.
+STATIC_FILES = {
+    "services.css": "text/css; charset=utf-8",
+    "services.js": "text/javascript; charset=utf-8",
+}
+# Nothing from elsewhere, no inline script: a service text that slipped past escaping
+# still could not run script.
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+        "form-action 'self'"
+    ),
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
+MAX_QUERY = 200
+PAGE_RESULTS = 8
+
+
+@cache
+def _templates() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"])
+    )
+    env.filters["thai_date"] = thai_date
+    env.filters["tel"] = lambda hotline: tel_uri(hotline) or ""
+    return env
+
+
+def catalogue_of(request: Request) -> Catalogue:
+    """The app's catalogue (made in the lifespan); 503 when there is none."""
+    catalogue = getattr(request.app.state, "catalogue", None)
+    if not isinstance(catalogue, Catalogue):
+        raise HTTPException(status_code=503, detail="catalogue unavailable")
+    return catalogue
+
+
+CatalogueDep = Annotated[Catalogue, Depends(catalogue_of)]
+QueryText = Annotated[str, Query(min_length=1, max_length=MAX_QUERY)]
+Limit = Annotated[int, Query(ge=1, le=20)]
+
+router = APIRouter(tags=["catalogue"])
+
+
+@router.get("/services", response_class=HTMLResponse, summary="The service catalogue page")
+def services_page(
+    request: Request,
+    catalogue: CatalogueDep,
+    q: Annotated[str, Query(max_length=MAX_QUERY)] = "",
+) -> HTMLResponse:
+    """Every service by category; with ?q= the ranked results first (works without JS)."""
+    query = q.strip()
+    matches = catalogue.search(query=query, limit=PAGE_RESULTS) if query else []
+    agencies = {a.id: a for a in catalogue.agencies}
+    base = request.scope.get("root_path", "").rstrip("/")
+    html = (
+        _templates()
+        .get_template("services.html")
+        .render(
+            base=base,
+            query=query,
+            matches=matches,
+            services={s.id: s for s in catalogue.services},
+            categories=catalogue.by_category(),
+            agencies=agencies,
+        )
+    )
+    return HTMLResponse(html, headers=PAGE_HEADERS)
+
+
+@router.get("/services/static/{name}", include_in_schema=False)
+def services_static(name: str) -> FileResponse:
+    """The page's own CSS and JavaScript."""
+    media_type = STATIC_FILES.get(name)
+    if media_type is None:
+        raise HTTPException(status_code=404)
+    return FileResponse(
+        HERE / "static" / name,
+        media_type=media_type,
+        headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+@router.get("/api/services", summary="Every service")
+def list_services(catalogue: CatalogueDep) -> list[Service]:
+    """The whole catalogue, category by category."""
+    return catalogue.services
+
+
+@router.get("/api/services/search", summary="Services ranked for a question")
+def search_services(catalogue: CatalogueDep, q: QueryText, limit: Limit = 5) -> list[Match]:
+    """Ranked matches with their score and 0..1 confidence (`confident` above threshold)."""
+    return catalogue.search(query=q, limit=limit)
+
+
+@router.get("/api/services/{service_id}", summary="One service")
+def get_service(service_id: str, catalogue: CatalogueDep) -> Service:
+    """One service by id; 404 when unknown."""
+    service = catalogue.get(service_id)
+    if service is None:
+        raise HTTPException(status_code=404, detail="no such service")
+    return service
+
+
+@router.get("/api/agencies/search", summary="Agencies ranked for a name or question")
+def search_agencies(catalogue: CatalogueDep, q: QueryText, limit: Limit = 3) -> list[AgencyMatch]:
+    """The agency directory: "how do I contact X"."""
+    return catalogue.search_agencies(query=q, limit=limit)
