@@ -308,3 +308,16 @@ def test_every_line_sample_event_is_handled_to_the_end(desk: Desk) -> None:
         kind, source = by_type[event_id]
         if kind in {"follow", "unfollow", "unsend"} or (kind == "message" and source == "user"):
             assert status == "done", (kind, source)
+
+
+def test_the_desk_channel_reports_failures_instead_of_silence(desk: Desk) -> None:
+    url = f"{desk.settings.rasa_url}/webhooks/desk/webhook"
+    auth = {"Authorization": f"Bearer {desk.settings.rasa_token}"}
+    body = {"sender": user_id(), "message": "สวัสดีค่ะ"}
+    assert httpx.post(url, json=body, timeout=10).status_code == 401
+    answered = httpx.post(url, json=body, headers=auth, timeout=10)
+    assert answered.status_code == 200 and answered.json()[0]["text"]
+    # A message the NLU pipeline cannot take is the message's fault: 422, not 200 [].
+    blank = httpx.post(url, json={**body, "message": " "}, headers=auth, timeout=10)
+    assert blank.status_code == 422
+    assert blank.json()["error"] == "unprocessable"
