@@ -14,6 +14,8 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot import health, logs, metrics
+from bot.catalogue import views as catalogue_views
+from bot.catalogue.service import load_catalogue
 from bot.config import Settings, get_settings
 from bot.db import make_engine, make_sessionmaker, migrate
 from bot.line import views as line_views
@@ -44,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             base_url=settings.rasa_url, token=settings.rasa_token, timeout_s=settings.rasa_timeout_s
         )
         app.state.http = httpx.AsyncClient()
+        app.state.catalogue = await run_in_threadpool(load_catalogue)
         app.state.intake = EventIntake(sessions=app.state.sessions, queue=app.state.queue)
         try:
             try:
@@ -70,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(line_views.router)
     app.include_router(health.router)
     app.include_router(nlu_views.router)
+    app.include_router(catalogue_views.router)
     if settings.desk_env != "production":
         # The simulator signs webhooks with the channel secret: never in production.
         app.include_router(simulator_views.router)

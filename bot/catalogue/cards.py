@@ -20,8 +20,9 @@ from bot.catalogue.schemas import Agency, Category, Match, Service
 MAX_ALT_TEXT = 1500
 MAX_LABEL = 20
 MAX_QUICK_REPLIES = 13
-MAX_LIST_ITEMS = 4
-MAX_ITEM_CHARS = 120
+MAX_LIST_ITEMS = 3
+MAX_ITEM_CHARS = 90
+MAX_SUMMARY_CHARS = 180
 MAX_CATEGORY_ROWS = 10
 MORE = "และอื่น ๆ"
 ACCENT = "#06C755"  # LINE green, for the one primary action
@@ -154,7 +155,7 @@ def service_bubble(service: Service, *, category: Category | None = None) -> dic
     if category is not None:
         body.append(_text(category.title, size="xs", color=MUTED))
     body.append(_text(clip(service.title, 160), weight="bold", size="lg"))
-    body.append(_text(clip(service.summary, 300), size="md", margin="md"))
+    body.append(_text(clip(service.summary, MAX_SUMMARY_CHARS), size="md", margin="md"))
     if service.documents:
         body.append(_section(LABELS["documents"], _capped(service.documents)))
     if service.fees:

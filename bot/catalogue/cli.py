@@ -1,15 +1,16 @@
-"""`desk line ...`: LINE channel set-up commands (mounted by bot/cli.py)."""
+"""`desk line ...`: LINE channel set-up commands (mounted by bot/cli.py).
+
+The LINE SDK is imported inside the command: loading it costs about a second, which
+every other `desk` command would otherwise pay.
+"""
 
 from __future__ import annotations
 
 import asyncio
 
 import typer
-from linebot.v3.messaging.exceptions import ApiException
 
-from bot.catalogue.richmenu import setup_rich_menu
 from bot.config import Settings
-from bot.line.client import LineChannel
 
 line_app = typer.Typer(help="LINE channel set-up.", no_args_is_help=True)
 
@@ -20,6 +21,9 @@ def line_group() -> None:
 
 
 async def _setup(settings: Settings) -> str:
+    from bot.catalogue.richmenu import setup_rich_menu
+    from bot.line.client import LineChannel
+
     channel = LineChannel(settings)
     try:
         return await setup_rich_menu(channel.api, channel.blob)
@@ -30,6 +34,8 @@ async def _setup(settings: Settings) -> str:
 @line_app.command("setup-rich-menu")
 def setup_rich_menu_command() -> None:
     """Creates the desk's rich menu, uploads its image and makes it every user's default."""
+    from linebot.v3.messaging.exceptions import ApiException
+
     settings = Settings()
     try:
         rich_menu_id = asyncio.run(_setup(settings))

@@ -20,6 +20,7 @@ from __future__ import annotations
 import heapq
 import math
 import re
+import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -35,7 +36,8 @@ EXTRA_STOPWORDS = frozenset(
     "ครับ ครับผม คับ ค่ะ คะ ค่า จ้ะ จ้า จ๊ะ ฮะ นะ นะคะ นะครับ เด้อ เจ้า เน้อ ไหม มั้ย ใช่ไหม "
     "ได้ไหม หรือเปล่า รึเปล่า ยังไง อย่างไร ทำไง ไง เท่าไหร่ เท่าไร ที่ไหน ตรงไหน อะไร บ้าง "
     "หน่อย ด้วย อยาก ต้องการ สอบถาม ถาม รบกวน สวัสดี ขอบคุณ คือ แล้ว จะ ได้ ไป มา ใช้ ต้อง "
-    "เรา ผม ฉัน หนู ดิฉัน ข้าพเจ้า เขา ก็ กับ และ หรือ ของ ที่ ใน".split()
+    "เรา ผม ฉัน หนู ดิฉัน ข้าพเจ้า เขา ก็ กับ และ หรือ ของ ที่ ใน "
+    "เบอร์ โทร โทรศัพท์ หมายเลข ติดต่อ ขอเบอร์ โทรหา".split()
 )
 # Everyday words citizens type for the formal ones the catalogue uses. A question gets the
 # formal word added (never replaced), for both signals.
@@ -71,6 +73,9 @@ GRAM_SIZES = (2, 3)
 # An n-gram held by more names than this is "common" (see Index._build_names).
 RARE_NAMES_MIN = 64
 RARE_NAMES_SHARE = 0.01
+NAME_MASS_SHARE = 0.75
+# A compound the data never uses is replaced by its parts when they cover this much of it.
+SPLIT_COVERAGE = 0.6
 # How many of the best documents by words also have all their names compared.
 WORD_CANDIDATES = 30
 
@@ -107,6 +112,11 @@ class Analyzer:
             if word and not word.isdigit() and word not in self._stopwords:
                 out.append(word)
         return out
+
+    @staticmethod
+    def split(word: str, vocabulary: Trie) -> list[str]:
+        """`word` segmented with another dictionary (maximal matching)."""
+        return word_tokenize(word, custom_dict=vocabulary, engine="newmm", keep_whitespace=False)
 
     @staticmethod
     def squashed(text: str) -> str:
@@ -157,6 +167,7 @@ class Index:
     postings: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
     idf: dict[str, float] = field(default_factory=dict)
     oov_idf: float = 0.0
+    vocabulary: Trie = field(default_factory=lambda: Trie([]))
     # Names: each name's n-grams and their IDF mass; which names hold a rare n-gram.
     gram_idf: dict[str, float] = field(default_factory=dict)
     name_grams: list[frozenset[str]] = field(default_factory=list)
@@ -164,6 +175,7 @@ class Index:
     name_doc: list[int] = field(default_factory=list)
     doc_names: list[list[int]] = field(default_factory=list)
     rare: dict[str, list[int]] = field(default_factory=dict)
+    name_mass: float = 1.0
 
     @classmethod
     def build(
@@ -173,19 +185,28 @@ class Index:
         index = cls(analyzer=analyzer, keys=[d.key for d in documents], k1=k1)
         n = max(1, len(documents))
         tfs: list[dict[str, float]] = []
+        topics: list[set[str]] = []
         for doc in documents:
             tf: dict[str, float] = defaultdict(float)
+            topic: set[str] = set()
             for name in doc.names:
                 for token in analyzer.tokens(name):
                     tf[token] += NAME_WEIGHT
+                    topic.add(token)
             for text, weight in doc.texts:
                 for token in analyzer.tokens(text):
                     tf[token] += weight
+                    if weight >= 1.0:
+                        topic.add(token)
             tfs.append(tf)
+            topics.append(topic)
         lengths = [sum(tf.values()) for tf in tfs]
         avg = (sum(lengths) / len(lengths)) if lengths else 1.0
         df: Counter[str] = Counter(t for tf in tfs for t in tf)
-        index.idf = {t: _idf(c, n) for t, c in df.items()}
+        # Rarity counts where a word is the topic (names, keywords, summary), not where
+        # it is boilerplate: nearly every service lists "บัตรประชาชน" among its documents.
+        topical: Counter[str] = Counter(t for tf in topics for t in tf)
+        index.idf = {t: _idf(topical.get(t) or c, n) for t, c in df.items()}
         # An unknown word counts against a match, but like a word of middling rarity: a
         # question has context words ("my mother", "age 60") that no service mentions.
         index.oov_idf = _idf(max(1, n // 20), n)
@@ -195,6 +216,7 @@ class Index:
             for term, f in tf.items():
                 postings[term].append((i, index.idf[term] * f * (k1 + 1.0) / (f + norm)))
         index.postings = dict(postings)
+        index.vocabulary = Trie(index.idf.keys())
         index._build_names(documents)
         return index
 
@@ -213,17 +235,39 @@ class Index:
         n = max(1, len(documents))
         self.gram_idf = {g: _idf(c, n) for g, c in df.items()}
         self.name_total = [sum(self.gram_idf[g] for g in grams) for grams in self.name_grams]
+        # A short name ("บ้าน") found whole in a question says less than a long one: a name
+        # lighter than this share of the typical name cannot reach a full score.
+        if self.name_total:
+            self.name_mass = statistics.median(self.name_total) * NAME_MASS_SHARE
         holders: dict[str, list[int]] = defaultdict(list)
-        for j, grams in enumerate(self.name_grams):
-            for g in grams:
+        for j, held in enumerate(self.name_grams):
+            for g in held:
                 holders[g].append(j)
         # Common n-grams ("าร" of การ) reach most names and cost most of a query: they
         # still count in every score, but only rare ones nominate candidate names.
         cap = max(RARE_NAMES_MIN, int(RARE_NAMES_SHARE * len(self.name_grams)))
         self.rare = {g: names for g, names in holders.items() if len(names) <= cap}
 
+    def _terms(self, query: str) -> set[str]:
+        """The question's words; one the data never uses is split into words it does.
+
+        The NLU's word list has compounds ("บัตรประชาชนหาย") that the catalogue writes
+        apart; splitting them over the catalogue's own vocabulary finds the parts.
+        """
+        terms: set[str] = set()
+        for token in self.analyzer.tokens(query):
+            if token in self.idf or len(token) < 4:
+                terms.add(token)
+                continue
+            parts = [p for p in self.analyzer.split(token, self.vocabulary) if p in self.idf]
+            if parts and sum(map(len, parts)) >= SPLIT_COVERAGE * len(token):
+                terms.update(parts)
+            else:
+                terms.add(token)
+        return terms
+
     def _words(self, query: str) -> dict[int, float]:
-        terms = set(self.analyzer.tokens(query))
+        terms = self._terms(query)
         if not terms:
             return {}
         best = sum(self.idf.get(t, self.oov_idf) for t in terms) * (self.k1 + 1.0)
@@ -245,7 +289,8 @@ class Index:
         idf = self.gram_idf
         scores: dict[int, float] = {}
         for j in candidates:
-            share = sum(idf[g] for g in grams & self.name_grams[j]) / self.name_total[j]
+            shared = sum(idf[g] for g in grams & self.name_grams[j])
+            share = shared / self.name_total[j] * min(1.0, self.name_total[j] / self.name_mass)
             doc = self.name_doc[j]
             if share > scores.get(doc, 0.0):
                 scores[doc] = share

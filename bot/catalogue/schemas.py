@@ -131,9 +131,7 @@ class AgencyMatch(BaseModel):
     confident: bool
 
 
-class CategoryRead(BaseModel):
+class CategoryRead(Category):
     """A category with its services, for the web page and the JSON list."""
 
-    id: str
-    title: str
     services: list[Service]

@@ -33,8 +33,8 @@ from bot.config import ROOT
 DATA_DIR = ROOT / "data"
 # Fused score (0..1) from which a match is trusted. Calibrated on the held-out questions
 # (tests/data/catalogue_questions.yml) by `python -m bench.catalogue`; see bench/RESULTS.md.
-SERVICE_THRESHOLD = 0.42
-AGENCY_THRESHOLD = 0.45
+SERVICE_THRESHOLD = 0.6
+AGENCY_THRESHOLD = 0.35
 # Matches below this share of the threshold are noise, not even "did you mean".
 FLOOR = 0.5
 
@@ -166,11 +166,19 @@ def make_analyzer() -> Analyzer:
 
 
 def service_document(service: Service) -> Document:
-    """What the search sees of a service."""
+    """What the search sees of a service: names above keywords above the rest."""
+    # Keywords of a few letters ("บัตร") would match nearly any question whole; longer
+    # ones ("ทะเบียนบ้าน") are names in all but name.
+    names = [service.title, *service.aliases, *(k for k in service.keywords if len(k) >= 4)]
     return Document(
         key=service.id,
-        names=[service.title, *service.aliases],
-        texts=[(" ".join(service.keywords), 2.0), (service.summary, 1.0)],
+        names=names,
+        texts=[
+            (" ".join(service.keywords), 2.0),
+            (service.summary, 1.0),
+            (" ".join(service.eligibility), 0.5),
+            (" ".join(service.documents), 0.3),
+        ],
     )
 
 
@@ -249,7 +257,7 @@ class Catalogue:
                 title=services[s.key].title,
                 category=services[s.key].category,
                 score=round(s.score, 4),
-                confidence=round(_confidence(s.score, SERVICE_THRESHOLD), 4),
+                confidence=_confidence(s.score, SERVICE_THRESHOLD),
                 confident=s.score >= SERVICE_THRESHOLD,
             )
             for s in found
@@ -270,7 +278,7 @@ class Catalogue:
                 agency_id=s.key,
                 name=names[s.key],
                 score=round(s.score, 4),
-                confidence=round(_confidence(s.score, AGENCY_THRESHOLD), 4),
+                confidence=_confidence(s.score, AGENCY_THRESHOLD),
                 confident=s.score >= AGENCY_THRESHOLD,
             )
             for s in found
@@ -280,9 +288,10 @@ class Catalogue:
 
 def _confidence(score: float, threshold: float) -> float:
     """Maps the fused score to 0..1 so that the threshold reads as 0.5 on every index."""
-    if score <= threshold:
-        return 0.5 * score / threshold
-    return min(1.0, 0.5 + 0.5 * (score - threshold) / (1.0 - threshold))
+    if score < threshold:
+        # Rounded for the API, a score just under the threshold must still read below 0.5.
+        return min(0.4999, round(0.5 * score / threshold, 4))
+    return round(min(1.0, 0.5 + 0.5 * (score - threshold) / (1.0 - threshold)), 4)
 
 
 def load_catalogue(*, data_dir: Path = DATA_DIR) -> Catalogue:

@@ -321,3 +321,20 @@ def test_the_desk_channel_reports_failures_instead_of_silence(desk: Desk) -> Non
     blank = httpx.post(url, json={**body, "message": " "}, headers=auth, timeout=10)
     assert blank.status_code == 422
     assert blank.json()["error"] == "unprocessable"
+
+
+def test_a_service_question_is_answered_with_a_flex_card(desk: Desk) -> None:
+    user = user_id()
+    desk.say(user, "บัตรประชาชนหายค่ะ ต้องไปทำที่ไหน ใช้เอกสารอะไรบ้าง")
+    delivered = desk.wait_delivered(user, 1)
+    flex = [m["message"] for m in delivered if m["message"]["type"] == "flex"]
+    assert flex, [m["message"]["type"] for m in delivered]
+    assert "บัตร" in flex[0]["altText"]
+
+
+def test_how_to_contact_an_agency(desk: Desk) -> None:
+    user = user_id()
+    desk.say(user, "ขอเบอร์โทร สคบ. หน่อยครับ")
+    delivered = desk.wait_delivered(user, 1)
+    body = json.dumps([m["message"] for m in delivered], ensure_ascii=False)
+    assert "1166" in body

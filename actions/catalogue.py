@@ -1,0 +1,227 @@
+"""Catalogue actions: "how do I get X" and "how do I contact Y".
+
+The catalogue is read and indexed once per action-server process, on first use (not at
+import), and searched in memory. Replies: a Flex card as a custom payload (the gateway
+sends it as a LINE Flex message) and, where useful, a short response from domain.yml
+whose buttons become quick replies.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from abc import ABC, abstractmethod
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.catalogue import cards
+from bot.catalogue.schemas import Match, Service
+from bot.catalogue.service import Catalogue, load_catalogue
+
+logger = logging.getLogger(__name__)
+
+SEARCH_LIMIT = 4
+# "/intent" or "/intent{json}": a button or rich-menu postback sent to Rasa as text.
+_PAYLOAD = re.compile(r"^/(?P<intent>[A-Za-z0-9_]+)(?P<entities>\{.*\})?\s*$", re.DOTALL)
+
+_shared: Catalogue | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_catalogue() -> Catalogue:
+    """The process's catalogue, loaded on first use."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = load_catalogue()
+        return _shared
+
+
+def read_request(tracker: Tracker) -> tuple[str | None, dict[str, str]]:
+    """(free text or None for a payload, entities) of the latest user message."""
+    message = tracker.latest_message or {}
+    text = str(message.get("text") or "").strip()
+    entities: dict[str, str] = {}
+    for entity in message.get("entities") or []:
+        if entity.get("entity") and entity.get("value") is not None:
+            entities.setdefault(str(entity["entity"]), str(entity["value"]))
+    payload = _PAYLOAD.match(text)
+    if payload is None:
+        return (text or None), entities
+    # Rasa drops payload entities the domain does not declare: read the JSON ourselves too.
+    if payload.group("entities"):
+        try:
+            extra = json.loads(payload.group("entities"))
+        except ValueError:
+            extra = {}
+        if isinstance(extra, dict):
+            for key, value in extra.items():
+                entities.setdefault(str(key), str(value))
+    return None, entities
+
+
+def _from_slot(tracker: Tracker, name: str) -> str | None:
+    value = tracker.slots.get(name)
+    return str(value) if value else None
+
+
+class _CatalogueAction(Action, ABC):
+    # Abstract, so that rasa_sdk's package scan does not register the base class.
+
+    def __init__(self, catalogue: Catalogue | None = None) -> None:
+        """`catalogue` for tests; the action server uses the shared one."""
+        self._catalogue = catalogue
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The catalogue this action searches."""
+        return self._catalogue or shared_catalogue()
+
+    @abstractmethod
+    def name(self) -> str:
+        """Action name, as in domain.yml."""
+
+    def send_service(self, dispatcher: CollectingDispatcher, service: Service) -> None:
+        """The Flex card of one service."""
+        category = self.catalogue.get_category(service.category)
+        dispatcher.utter_message(json_message=cards.service_message(service, category=category))
+
+    def send_agency(self, dispatcher: CollectingDispatcher, agency_id: str) -> bool:
+        """The Flex card of one agency; False when there is no such agency."""
+        agency = self.catalogue.get_agency(agency_id)
+        if agency is None:
+            return False
+        dispatcher.utter_message(json_message=cards.agency_message(agency))
+        return True
+
+
+class ActionServiceLookup(_CatalogueAction):
+    """Answers a question about a government service with the best-matching service card."""
+
+    def name(self) -> str:
+        """Action name, as in domain.yml."""
+        return "action_service_lookup"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """A card for a named service/category, or the best match for the citizen's text."""
+        text, entities = read_request(tracker)
+        if text is None:
+            self._answer_payload(dispatcher, entities, tracker)
+        else:
+            self._answer_text(dispatcher, text)
+        return []
+
+    def _answer_payload(
+        self, dispatcher: CollectingDispatcher, entities: dict[str, str], tracker: Tracker
+    ) -> None:
+        catalogue = self.catalogue
+        service_id = entities.get("service_id") or _from_slot(tracker, "service_id")
+        category_id = entities.get("service_category")
+        if service_id:
+            service = catalogue.get(service_id)
+            if service is not None:
+                logger.info("catalogue: service %s by id", service.id)
+                self.send_service(dispatcher, service)
+                return
+            logger.info("catalogue: unknown service id")
+            self._not_found(dispatcher, [])
+            return
+        category = catalogue.get_category(category_id) if category_id else None
+        if category is not None:
+            services = [s for s in catalogue.services if s.category == category.id]
+            dispatcher.utter_message(json_message=cards.category_message(category, services))
+            return
+        # The rich menu's "find a service": ask, and offer the categories.
+        dispatcher.utter_message(
+            response="utter_service_ask",
+            buttons=cards.quick_replies(cards.category_buttons(catalogue.categories)),
+        )
+
+    def _answer_text(self, dispatcher: CollectingDispatcher, text: str) -> None:
+        catalogue = self.catalogue
+        matches = catalogue.search(query=text, limit=SEARCH_LIMIT)
+        best = matches[0] if matches else None
+        # "เบอร์กรมการกงสุล": a question an agency's name answers better than any service.
+        agencies = catalogue.search_agencies(query=text, limit=1)
+        agency = agencies[0] if agencies and agencies[0].confident else None
+        if agency is not None and (best is None or agency.score >= best.score):
+            logger.info(
+                "catalogue: agency %s (confidence %.2f)", agency.agency_id, agency.confidence
+            )
+            self.send_agency(dispatcher, agency.agency_id)
+            return
+        service = catalogue.get(best.service_id) if best is not None and best.confident else None
+        if best is None or service is None:
+            logger.info("catalogue: no confident match (best %.2f)", best.confidence if best else 0)
+            self._not_found(dispatcher, matches)
+            return
+        logger.info("catalogue: matched %s (confidence %.2f)", service.id, best.confidence)
+        self.send_service(dispatcher, service)
+        others = self._buttons(matches[1:])
+        if others:
+            dispatcher.utter_message(
+                response="utter_service_also", buttons=cards.quick_replies(others)
+            )
+
+    def _buttons(self, matches: list[Match]) -> list[dict[str, str]]:
+        services = {m.service_id: s for m in matches if (s := self.catalogue.get(m.service_id))}
+        return cards.match_buttons(matches, services)
+
+    def _not_found(self, dispatcher: CollectingDispatcher, weak: list[Match]) -> None:
+        buttons = cards.quick_replies(
+            self._buttons(weak[:3]), cards.category_buttons(self.catalogue.categories)
+        )
+        dispatcher.utter_message(response="utter_service_not_found", buttons=buttons)
+
+
+class ActionAgencyContact(_CatalogueAction):
+    """Answers "how do I contact X" with the agency's contact card."""
+
+    def name(self) -> str:
+        """Action name, as in domain.yml."""
+        return "action_agency_contact"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """The named agency, the best-matching agency, or the agency of a matched service."""
+        catalogue = self.catalogue
+        text, entities = read_request(tracker)
+        agency_id = entities.get("agency_id") or (
+            _from_slot(tracker, "agency_id") if text is None else None
+        )
+        if agency_id and self.send_agency(dispatcher, agency_id):
+            return []
+        if text:
+            agencies = catalogue.search_agencies(query=text, limit=3)
+            if agencies and agencies[0].confident:
+                logger.info("catalogue: agency %s", agencies[0].agency_id)
+                self.send_agency(dispatcher, agencies[0].agency_id)
+                others = [
+                    {
+                        "title": cards.clip(a.name, cards.MAX_LABEL),
+                        "payload": cards.agency_payload(a.agency_id),
+                    }
+                    for a in agencies[1:]
+                    if a.confident
+                ]
+                if others:
+                    dispatcher.utter_message(
+                        response="utter_agency_also", buttons=cards.quick_replies(others)
+                    )
+                return []
+            # "ทำพาสปอร์ตติดต่อที่ไหน": the agency of the service asked about.
+            matches = catalogue.search(query=text, limit=1)
+            service = catalogue.get(matches[0].service_id) if matches else None
+            if service is not None and matches[0].confident:
+                logger.info("catalogue: agency of service %s", service.id)
+                self.send_agency(dispatcher, service.agency)
+                return []
+        dispatcher.utter_message(response="utter_agency_not_found", buttons=cards.quick_replies([]))
+        return []

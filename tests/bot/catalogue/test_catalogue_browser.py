@@ -1,0 +1,128 @@
+"""The /services page in Debian's Chromium: search, see ranked results, expand one."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from catalogue_support import FIXTURES, Served, edit_yaml
+from fastapi import FastAPI
+from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
+
+from bot.catalogue import views
+from bot.catalogue.service import load_catalogue
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+XSS_TITLE = '<img src=x onerror="window.__xss=1">พาสปอร์ต<b>ตัวหนา</b>'
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="Debian's Chromium is not at /usr/bin/chromium (apt-get install chromium)",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The catalogue router served over HTTP, the passport's title an XSS attempt."""
+    data = tmp_path_factory.mktemp("catalogue") / "data"
+    shutil.copytree(FIXTURES, data)
+    edit_yaml(
+        data / "catalogue" / "travel.yml",
+        lambda doc: doc["services"][0].update(title=XSS_TITLE),
+    )
+    app = FastAPI()
+    app.state.catalogue = load_catalogue(data_dir=data)
+    app.include_router(views.router)
+    with Served(app) as served:
+        yield served.base_url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh tab; fails the test on any script error or dialog."""
+    context = browser.new_context(viewport={"width": 420, "height": 860}, locale="th-TH")
+    tab = context.new_page()
+    problems: list[str] = []
+
+    def on_dialog(dialog: Dialog) -> None:
+        problems.append(f"dialog: {dialog.message}")
+        dialog.dismiss()
+
+    tab.on("pageerror", lambda exc: problems.append(f"error: {exc}"))
+    tab.on("dialog", on_dialog)
+    expect.set_options(timeout=10_000)
+    yield tab
+    context.close()
+    assert not problems, problems
+
+
+def test_search_shows_ranked_results_that_expand(page: Page, site: str) -> None:
+    page.goto(f"{site}/services")
+    results = page.get_by_test_id("results")
+    expect(results).to_be_hidden()
+    page.get_by_test_id("search-input").fill("บัตรปชช หายต้องทำยังไง")
+    first = page.locator("#result-list > li").first
+    expect(first).to_have_attribute("data-service-id", "id_card")
+    expect(results).to_be_visible()
+    details = first.locator("details")
+    expect(details.locator(".documents")).to_be_hidden()
+    details.locator("summary").click()
+    expect(details.locator(".documents")).to_be_visible()
+    expect(details.locator(".documents")).to_contain_text("สูติบัตร")
+    expect(details.locator(".fees")).to_contain_text("100 บาท")
+    assert "q=" in page.url  # the search can be bookmarked and shared
+
+
+def test_submitting_and_clearing_the_search(page: Page, site: str) -> None:
+    page.goto(f"{site}/services")
+    box = page.get_by_test_id("search-input")
+    box.fill("ตกงานได้เงินไหม")
+    box.press("Enter")
+    expect(page.locator("#result-list > li").first).to_have_attribute(
+        "data-service-id", "unemployment_benefit"
+    )
+    box.fill("")
+    expect(page.get_by_test_id("results")).to_be_hidden()
+    box.fill("ร้านก๋วยเตี๋ยวเปิดกี่โมง")
+    expect(page.locator("#results-empty")).to_be_visible()
+
+
+def test_a_shared_search_link_opens_with_results(page: Page, site: str) -> None:
+    page.goto(f"{site}/services?q=ย้ายทะเบียนบ้าน")
+    expect(page.locator("#result-list > li").first).to_have_attribute(
+        "data-service-id", "house_move"
+    )
+
+
+def test_a_script_in_a_title_is_shown_as_text(page: Page, site: str) -> None:
+    page.goto(f"{site}/services")
+    page.get_by_test_id("search-input").fill("พาสปอร์ต")
+    first = page.locator("#result-list > li").first
+    expect(first).to_have_attribute("data-service-id", "passport")
+    expect(first.locator(".service-title")).to_have_text(XSS_TITLE)
+    assert page.locator("img").count() == 0
+    assert page.locator(".service-title b").count() == 0
+    assert page.evaluate("window.__xss") is None
+    listed = page.locator("#service-passport .service-title")
+    expect(listed).to_have_text(XSS_TITLE)

@@ -1,0 +1,199 @@
+"""Flex cards and quick replies: accepted by the official SDK and within LINE's limits."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+import pytest
+from linebot.v3.messaging import FlexMessage, Message
+
+from bot.catalogue import cards
+from bot.catalogue.schemas import Agency, Category, Match, Online, Service
+from bot.catalogue.service import Catalogue
+from bot.line import convert
+
+
+def walk(node: Any) -> list[dict[str, Any]]:
+    """Every dict inside a JSON-like value."""
+    found: list[dict[str, Any]] = []
+    if isinstance(node, dict):
+        found.append(node)
+        for value in node.values():
+            found.extend(walk(value))
+    elif isinstance(node, list):
+        for value in node:
+            found.extend(walk(value))
+    return found
+
+
+def assert_line_limits(message: dict[str, Any]) -> None:
+    """LINE's rules the SDK does not check: altText, labels, URI schemes, no empty text."""
+    assert message["type"] == "flex"
+    assert 0 < len(message["altText"]) <= cards.MAX_ALT_TEXT
+    for node in walk(message["contents"]):
+        if "label" in node and node.get("type") in {"uri", "postback", "message"}:
+            assert 0 < len(node["label"]) <= cards.MAX_LABEL, node
+        if node.get("type") == "uri":
+            assert node["uri"].startswith(("https://", "tel:")), node
+        if node.get("type") == "postback":
+            assert len(node["data"]) <= 300
+        if node.get("type") == "text":
+            assert node["text"].strip(), node
+    # The SDK's own models accept it, and round-trip it unchanged.
+    assert FlexMessage.from_dict(message).to_dict() == message
+
+
+def huge_service() -> Service:
+    """A service with everything too long and too many."""
+    return Service(
+        id="huge",
+        title="ขอรับบริการที่มีชื่อยาวมาก " * 20,
+        aliases=["ชื่อเล่นที่ยาวเกินยี่สิบตัวอักษรแน่นอน"],
+        agency="dopa",
+        summary="รายละเอียด " * 200,
+        documents=[f"เอกสารฉบับที่ {i} " + "ยาว" * 80 for i in range(12)],
+        fees="ค่าธรรมเนียม " * 100,
+        processing_time="นาน " * 100,
+        where=[f"สถานที่ {i}" for i in range(9)],
+        hotline="02-572-8442",
+        online=Online(url="https://example.go.th/" + "a" * 500, app="แอปที่ชื่อยาวมากเกินปุ่มแน่ ๆ"),
+        source="https://example.go.th/source",
+        checked=date(2026, 11, 22),
+    )
+
+
+def test_every_fixture_service_card_is_valid(catalogue: Catalogue) -> None:
+    for service in catalogue.services:
+        category = catalogue.get_category(service.category)
+        assert_line_limits(cards.service_message(service, category=category))
+
+
+def test_every_card_of_the_real_catalogue_is_valid(real_catalogue: Catalogue) -> None:
+    for service in real_catalogue.services:
+        category = real_catalogue.get_category(service.category)
+        assert_line_limits(cards.service_message(service, category=category))
+    for agency in real_catalogue.agencies:
+        assert_line_limits(cards.agency_message(agency))
+    for listed in real_catalogue.by_category():
+        assert_line_limits(cards.category_message(listed, listed.services))
+    labels = [b["title"] for b in cards.category_buttons(real_catalogue.categories)]
+    assert all(0 < len(label) <= cards.MAX_LABEL for label in labels)
+
+
+def test_an_oversized_service_is_cut_to_size() -> None:
+    message = cards.service_message(huge_service())
+    assert_line_limits(message)
+    text = json.dumps(message, ensure_ascii=False)
+    assert cards.MORE in text  # long lists end in "และอื่น ๆ"
+    assert "เอกสารฉบับที่ 2" in text and "เอกสารฉบับที่ 3" not in text
+    assert len(text.encode()) < 20_000  # well within LINE's 30 KB per Flex message
+
+
+def test_the_service_card_has_the_facts_a_citizen_needs(catalogue: Catalogue) -> None:
+    passport = catalogue.get("passport")
+    assert passport is not None
+    message = cards.service_message(passport)
+    texts = [n["text"] for n in walk(message["contents"]) if n.get("type") == "text"]
+    assert passport.title in texts
+    assert "• บัตรประชาชนตัวจริง" in texts
+    assert "อายุ 5 ปี 1,000 บาท อายุ 10 ปี 1,500 บาท" in texts
+    assert any("22 พ.ย. 2569" in t and "www.consular.go.th" in t for t in texts)
+    uris = [n["uri"] for n in walk(message["contents"]) if n.get("type") == "uri"]
+    assert "tel:025728442" in uris  # the hotline is a call button
+    assert "https://www.passport.in.th/" in uris  # and the online service a link
+    assert passport.title in message["altText"] and "02-572-8442" in message["altText"]
+
+
+def test_a_service_without_hotline_or_online_has_no_footer() -> None:
+    service = huge_service().model_copy(update={"hotline": None, "online": None})
+    message = cards.service_message(service)
+    assert "footer" not in message["contents"]
+    assert_line_limits(message)
+
+
+def test_agency_and_category_cards_are_valid(catalogue: Catalogue) -> None:
+    for agency in catalogue.agencies:
+        assert_line_limits(cards.agency_message(agency))
+    for category in catalogue.by_category():
+        message = cards.category_message(category, category.services)
+        assert_line_limits(message)
+        payloads = [n["data"] for n in walk(message["contents"]) if n.get("type") == "postback"]
+        assert payloads == [cards.lookup_payload(service_id=s.id) for s in category.services]
+    bare = Agency(id="x", name="หน่วยงานที่ไม่มีช่องทางติดต่อ")
+    assert_line_limits(cards.agency_message(bare))
+
+
+def test_a_long_category_list_is_capped() -> None:
+    category = Category(id="many", title="หมวดที่มีบริการมาก")
+    services = [huge_service().model_copy(update={"id": f"s{i}"}) for i in range(15)]
+    message = cards.category_message(category, services)
+    assert_line_limits(message)
+    rows = [n for n in walk(message["contents"]) if n.get("type") == "postback"]
+    assert len(rows) == cards.MAX_CATEGORY_ROWS
+
+
+@pytest.mark.parametrize(
+    ("hotline", "uri"),
+    [("1548", "tel:1548"), ("02-572-8442", "tel:025728442"), ("02 141 9999", "tel:021419999")],
+)
+def test_hotlines_become_tel_uris(hotline: str, uri: str) -> None:
+    assert cards.tel_uri(hotline) == uri
+
+
+def test_thai_dates_use_the_buddhist_era() -> None:
+    assert cards.thai_date(date(2026, 1, 5)) == "5 ม.ค. 2569"
+
+
+def test_quick_replies_go_through_the_gateway_as_valid_line_messages(
+    catalogue: Catalogue,
+) -> None:
+    services = {s.id: s for s in catalogue.services}
+    matches = [
+        Match(
+            service_id=s.id,
+            title=s.title,
+            category=s.category,
+            score=0.3,
+            confidence=0.4,
+            confident=False,
+        )
+        for s in catalogue.services
+    ]
+    many_categories = [
+        Category(id=f"c{i}", title=f"หมวดบริการลำดับที่ {i} ที่ชื่อยาวมาก") for i in range(20)
+    ]
+    buttons = cards.quick_replies(
+        cards.match_buttons(matches, services), cards.category_buttons(many_categories)
+    )
+    assert len(buttons) == cards.MAX_QUICK_REPLIES
+    assert buttons[-1] == cards.STAFF_BUTTON
+    assert len({b["payload"] for b in buttons}) == len(buttons)
+    # As the action server sends them: a Flex card, then a text whose buttons are chips.
+    passport = services["passport"]
+    bot_messages: list[dict[str, Any]] = [
+        {"custom": cards.service_message(passport)},
+        {"text": "บริการอื่นที่อาจเกี่ยวข้อง", "buttons": buttons},
+    ]
+    line_messages = convert.from_rasa(bot_messages)
+    assert [m["type"] for m in line_messages] == ["flex", "text"]
+    items = line_messages[-1]["quickReply"]["items"]
+    assert len(items) <= cards.MAX_QUICK_REPLIES
+    for item in items:
+        assert len(item["action"]["label"]) <= cards.MAX_LABEL
+    assert items[0]["action"] == {
+        "type": "postback",
+        "label": cards.short_title(services[matches[0].service_id]),
+        "data": cards.lookup_payload(service_id=matches[0].service_id),
+        "displayText": cards.short_title(services[matches[0].service_id]),
+    }
+    for message in line_messages:
+        Message.from_dict(message)
+
+
+def test_short_labels_prefer_a_whole_name() -> None:
+    service = huge_service().model_copy(update={"aliases": ["ชื่อยาวเกินยี่สิบตัวอักษรแน่นอนนะ", "ชื่อสั้น"]})
+    assert cards.short_title(service) == "ชื่อสั้น"
+    assert cards.short_category("งานทะเบียนราษฎรและบัตรประชาชน") == "งานทะเบียนราษฎร"
+    assert len(cards.short_category("ก" * 40)) == cards.MAX_LABEL
