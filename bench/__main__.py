@@ -30,6 +30,7 @@ from typing import Any
 import httpx
 import psycopg
 
+from bench import catalogue as catalogue_bench
 from bench.stack import Stack, free_port
 from bot.config import ROOT
 
@@ -193,6 +194,54 @@ def end_to_end(stack: Stack, rounds: int = 3) -> dict[str, float]:
     }
 
 
+def parse_latency(stack: Stack, rounds: int = 10) -> dict[str, float]:
+    """POST /api/nlu/parse through the gateway, one at a time."""
+    took: list[float] = []
+    with httpx.Client(base_url=stack.gateway, timeout=10) as client:
+        for _ in range(rounds):
+            for text in MESSAGES:
+                started = time.perf_counter()
+                client.post("/api/nlu/parse", json={"text": text}).raise_for_status()
+                took.append((time.perf_counter() - started) * 1000)
+    return {"requests": len(took), "p50_ms": statistics.median(took), "p95_ms": pct(took, 0.95)}
+
+
+def training_time() -> dict[str, float]:
+    """Seconds for `rasa train` (NLU and dialogue) of the project, into a temporary folder."""
+    out = Path(tempfile.mkdtemp(prefix="desk-train-"))
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "PYTHAINLP_OFFLINE": "1",
+        "RASA_TELEMETRY_ENABLED": "false",
+    }
+    started = time.monotonic()
+    subprocess.run(
+        [
+            str(ROOT / ".venv-rasa" / "bin" / "rasa"),
+            "train",
+            "--config",
+            "config.yml",
+            "--domain",
+            "domain.yml",
+            "--data",
+            "data/nlu",
+            "data/rules",
+            "data/stories",
+            "--out",
+            str(out),
+            "--force",
+            "--quiet",
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return {"seconds": time.monotonic() - started}
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of a process and its children, in MB."""
     total = 0
@@ -325,6 +374,24 @@ def write(results: dict[str, Any]) -> None:
             ],
         ),
         "",
+        "## NLU",
+        "",
+        *table(
+            ["measure", "value", "target"],
+            [
+                [
+                    "`POST /api/nlu/parse` through the gateway, p50 / p95",
+                    f"{results['parse']['p50_ms']:.1f} / {results['parse']['p95_ms']:.1f} ms",
+                    "p50 ≤ 15 ms",
+                ],
+                [
+                    "`rasa train` (NLU + rules), from scratch",
+                    f"{results['train']['seconds']:.0f} s",
+                    "≤ 60 s",
+                ],
+            ],
+        ),
+        "",
         "## Memory (RSS after the runs above)",
         "",
         *table(["process", "MB"], [[name, f"{mb:.0f}"] for name, mb in memory.items()]),
@@ -334,6 +401,7 @@ def write(results: dict[str, Any]) -> None:
         "`make run` to a healthy `/healthz` (environments and model present): "
         f"**{start['seconds']:.1f} s**.",
         "",
+        results.get("catalogue", ""),
     ]
     RESULTS.write_text("\n".join(lines))
 
@@ -359,11 +427,18 @@ def main() -> None:
             end_to_end(stack, rounds=1)  # warm-up
             results["e2e"] = end_to_end(stack)
             results["ack"] = webhook_ack(stack)
+            results["parse"] = parse_latency(stack)
             results["memory"] = {n: rss_mb(p.pid) for n, p in stack.running.items()}
     finally:
         with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     results["start"] = {"seconds": float("nan")} if args.skip_start else make_run_to_healthy()
+    results["train"] = training_time()
+    results["catalogue"] = catalogue_bench.report(
+        catalogue_bench.QUESTIONS,
+        catalogue_bench.SYNTHETIC_SERVICES,
+        catalogue_bench.LATENCY_SEARCHES,
+    )
     write(results)
     print(RESULTS.read_text())
 
