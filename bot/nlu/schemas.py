@@ -31,7 +31,10 @@ class Service(BaseModel):
     """A catalogue service the text may be about, ranked."""
 
     id: str
+    title: str
     score: float
+    confidence: float
+    confident: bool
 
 
 class ParseResult(BaseModel):

@@ -6,14 +6,15 @@ from typing import Any
 
 import httpx
 from fastapi import APIRouter, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 
-from bot.nlu.schemas import Entity, Intent, ParseRequest, ParseResult
+from bot.nlu.schemas import Entity, Intent, ParseRequest, ParseResult, Service
 
 router = APIRouter(prefix="/api/nlu", tags=["nlu"])
 
 
-def to_result(text: str, parsed: dict[str, Any]) -> ParseResult:
-    """Rasa's /model/parse answer in the desk's shape."""
+def to_result(text: str, parsed: dict[str, Any], services: list[Service]) -> ParseResult:
+    """Rasa's /model/parse answer in the desk's shape, with ranked catalogue services."""
     intent = parsed.get("intent") or {"name": "nlu_fallback", "confidence": 0.0}
     return ParseResult(
         text=text,
@@ -31,7 +32,7 @@ def to_result(text: str, parsed: dict[str, Any]) -> ParseResult:
             for e in parsed.get("entities") or []
             if "start" in e and "end" in e
         ],
-        services=[],
+        services=services,
     )
 
 
@@ -50,4 +51,15 @@ async def parse(body: ParseRequest, request: Request) -> ParseResult:
         raise HTTPException(status_code=503, detail="NLU unavailable") from error
     if response.status_code != 200:
         raise HTTPException(status_code=503, detail="NLU unavailable")
-    return to_result(body.text, response.json())
+    catalogue = request.app.state.catalogue
+    services = [
+        Service(
+            id=m.service_id,
+            title=m.title,
+            score=m.score,
+            confidence=m.confidence,
+            confident=m.confident,
+        )
+        for m in await run_in_threadpool(lambda: catalogue.search(query=body.text))
+    ]
+    return to_result(body.text, response.json(), services)

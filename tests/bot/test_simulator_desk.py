@@ -64,6 +64,12 @@ def test_a_newcomer_chats_with_the_desk_in_the_simulator(desk: Desk, page: Page)
     expect(page.get_by_test_id("bot-message")).to_have_count(4)
     expect(page.get_by_test_id("bot-message").nth(3)).to_contain_text("1111")
 
+    # A service question: the answer is a Flex card, rendered readably.
+    page.get_by_test_id("message-input").fill("ต่อพาสปอร์ตต้องใช้อะไรบ้างคะ")
+    page.get_by_test_id("send-button").click()
+    expect(page.get_by_test_id("flex-card")).to_have_count(1)
+    expect(page.get_by_test_id("flex-card")).to_contain_text("หนังสือเดินทาง")
+
     page.get_by_test_id("message-input").blur()
     shot = ROOT / "var" / "simulator-desk.png"
     shot.parent.mkdir(exist_ok=True)

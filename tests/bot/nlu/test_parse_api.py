@@ -23,7 +23,18 @@ def test_parse_gives_intent_ranking_and_entities_with_exact_offsets(desk: Desk) 
     for entity in body["entities"]:
         assert text[entity["start"] : entity["end"]].strip()
     assert text[found["province"]["start"] : found["province"]["end"]] == "โคราช"
-    assert body["services"] == []
+    # Not a service question: no confident service.
+    assert not any(s["confident"] for s in body["services"])
+
+
+def test_parse_ranks_catalogue_services(desk: Desk) -> None:
+    text = "อยากทำพาสปอร์ตเล่มใหม่ต้องเตรียมอะไรบ้างคะ"
+    body = httpx.post(f"{desk.gateway}/api/nlu/parse", json={"text": text}, timeout=10).json()
+    assert body["intent"]["name"] == "service_lookup"
+    assert body["services"][0]["id"] == "passport"
+    assert body["services"][0]["confident"] is True
+    scores = [s["score"] for s in body["services"]]
+    assert scores == sorted(scores, reverse=True)
 
 
 @pytest.mark.parametrize("payload", [{}, {"text": ""}, {"text": "ก" * 5001}, {"txt": "x"}])
