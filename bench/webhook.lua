@@ -12,3 +12,15 @@ request = function()
   local r = reqs[i]
   return wrk.format("POST", "/line/webhook", {["Content-Type"] = "application/json", ["X-Line-Signature"] = r[1]}, r[2])
 end
+
+-- With a pace (milliseconds, third script argument), each connection waits that long
+-- between requests: an offered load instead of a saturating closed loop.
+local pace = 0
+local base_init = init
+init = function(args)
+  base_init(args)
+  pace = tonumber(args[2] or "0") or 0
+end
+delay = function()
+  return pace
+end

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from catalogue_support import FIXTURES, Served, edit_yaml
+from catalogue_support import FIXTURES, edit_yaml
+from deskstack import Served
 from fastapi import FastAPI
 from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
 

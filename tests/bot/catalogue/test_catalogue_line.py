@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from catalogue_support import Served
+from deskstack import Served
 from linebot.v3.messaging.exceptions import ApiException
 from typer.testing import CliRunner
 

@@ -7,17 +7,16 @@ import base64
 import hashlib
 import hmac
 import json
-import secrets
 import socket
 import threading
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
 import httpx
 import uvicorn
-from fastapi import BackgroundTasks, FastAPI, HTTPException, Query, Request, Response
+from fastapi import BackgroundTasks, FastAPI, HTTPException, Request
 
 from bot import messages as desk_messages
 
@@ -33,85 +32,6 @@ def sign(body: bytes, secret: str = SECRET) -> str:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def create_fake_standin(webhook_url: str) -> FastAPI:
-    """Just enough of the stand-in: /__send, /__messages, reply and content."""
-    app = FastAPI()
-    deliveries: list[dict[str, Any]] = []
-    tokens: dict[str, str] = {}
-    contents: dict[str, tuple[bytes, str]] = {}
-    app.state.deliveries = deliveries
-
-    @app.post("/__send")
-    async def send(request: Request) -> dict[str, Any]:
-        sent = await request.json()
-        user_id = sent["userId"]
-        event: dict[str, Any] = {
-            "type": sent["event"],
-            "mode": "active",
-            "timestamp": int(time.time() * 1000),
-            "source": {"type": "user", "userId": user_id},
-            "webhookEventId": secrets.token_hex(13).upper(),
-            "deliveryContext": {"isRedelivery": False},
-        }
-        if sent["event"] != "unfollow":
-            event["replyToken"] = secrets.token_hex(16)
-            tokens[event["replyToken"]] = user_id
-        if sent["event"] == "postback":
-            event["postback"] = {"data": sent["postbackData"]}
-            if sent.get("postbackParams"):
-                event["postback"]["params"] = sent["postbackParams"]
-        if sent["event"] == "message":
-            message = dict(sent["message"])
-            message["id"] = str(secrets.randbelow(10**18))
-            if message["type"] == "image":
-                data = base64.b64decode(message.pop("contentBase64"))
-                contents[message["id"]] = (data, message.pop("contentType", "image/jpeg"))
-                message["contentProvider"] = {"type": "line"}
-            event["message"] = message
-        body = {"destination": "U" + "0" * 32, "events": [event]}
-        raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-        headers = {"content-type": "application/json", "x-line-signature": sign(raw)}
-        try:
-            async with httpx.AsyncClient() as client:
-                answer = await client.post(webhook_url, content=raw, headers=headers, timeout=5)
-        except httpx.HTTPError:
-            return {"webhook_status": None, "body": body}
-        return {"webhook_status": answer.status_code, "body": body}
-
-    @app.get("/__messages")
-    async def list_messages(
-        user_id: Annotated[str, Query(alias="userId")],
-    ) -> list[dict[str, Any]]:
-        return [
-            {k: v for k, v in d.items() if k != "userId"}
-            for d in deliveries
-            if d["userId"] == user_id
-        ]
-
-    @app.post("/v2/bot/message/reply")
-    async def reply(request: Request) -> dict[str, Any]:
-        if request.headers.get("authorization") != f"Bearer {TOKEN}":
-            raise HTTPException(401)
-        body = await request.json()
-        user_id = tokens.pop(body["replyToken"], None)
-        if user_id is None:
-            raise HTTPException(400, "Invalid reply token")
-        for message in body["messages"]:
-            deliveries.append(
-                {"time": _now(), "via": "reply", "userId": user_id, "message": message}
-            )
-        return {"sentMessages": [{"id": "1"} for _ in body["messages"]]}
-
-    @app.get("/v2/bot/message/{message_id}/content")
-    async def content(message_id: str) -> Response:
-        if message_id not in contents:
-            raise HTTPException(404)
-        data, content_type = contents[message_id]
-        return Response(data, media_type=content_type)
-
-    return app
 
 
 CHIPS = {

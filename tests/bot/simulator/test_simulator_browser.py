@@ -15,9 +15,10 @@ import httpx
 import pytest
 from fastapi import FastAPI, Response
 from playwright.sync_api import Browser, Page, expect, sync_playwright
-from sim_fakes import SECRET, TOKEN, ServerThread, create_fake_desk, create_fake_standin
+from sim_fakes import SECRET, TOKEN, ServerThread, create_fake_desk
 
 from bot.config import Settings
+from bot.line.standin.app import create_app as create_standin
 from bot.simulator import views
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -40,12 +41,8 @@ pytestmark = [
 
 
 def standin_app(settings: Settings) -> tuple[FastAPI, str]:
-    """The real LINE stand-in when it is there, else the fake of its two control endpoints."""
-    try:
-        from bot.line.standin.app import create_app
-    except ImportError:
-        return create_fake_standin(settings.standin_webhook_url), "fake"
-    return create_app(settings), "real"
+    """The real LINE stand-in."""
+    return create_standin(settings), "real"
 
 
 def gateway_app(settings: Settings) -> FastAPI:

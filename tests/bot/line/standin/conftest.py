@@ -6,8 +6,9 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
+from deskstack import Served
 from linebot.v3.messaging import AsyncApiClient, AsyncMessagingApi, Configuration
-from standin_support import TOKEN, FakeClock, Receiver, Served, Standin, make_settings
+from standin_support import TOKEN, FakeClock, Receiver, Standin, make_settings
 
 from bot.config import Settings
 from bot.line.standin import create_app

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from deskstack import Served
 from linebot.v3 import WebhookParser
 from linebot.v3.exceptions import InvalidSignatureError
 from linebot.v3.webhooks import (
@@ -21,7 +22,7 @@ from linebot.v3.webhooks import (
     TextMessageContent,
     UnfollowEvent,
 )
-from standin_support import ALICE, SECRET, TOKEN, Served, Standin, make_settings
+from standin_support import ALICE, SECRET, TOKEN, Standin, make_settings
 
 from bot.config import ROOT
 from bot.line.standin import create_app
