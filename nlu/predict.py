@@ -15,8 +15,10 @@ import argparse
 import contextlib
 import json
 import logging
+import os
 import sys
 import time
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +39,13 @@ def quiet_rasa() -> None:
     """
     import structlog
 
+    # TensorFlow reads this when Rasa first imports it; its C++ start-up chatter is noise.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    for category in (DeprecationWarning, PendingDeprecationWarning):
+        warnings.filterwarnings("ignore", category=category)
+    # Rasa reads a text starting with "/" as an intent shortcut and, when it is not one,
+    # warns with the whole text in the message: a citizen's words must not reach logs.
+    warnings.filterwarnings("ignore", message="Failed to parse arguments in line")
     structlog.configure(
         wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
@@ -55,8 +64,19 @@ class Parser:
         if agent.processor is None:
             raise ValueError(f"{model} holds no loadable model")
         self._runner = agent.processor.graph_runner
-        self._target = agent.processor.model_metadata.nlu_target
+        self._metadata = agent.processor.model_metadata
+        self._target = self._metadata.nlu_target
         self._agent = agent  # keeps the unpacked model directory alive
+
+    def fallback_settings(self) -> tuple[float, float] | None:
+        """The model's FallbackClassifier (threshold, ambiguity_threshold), if it has one."""
+        from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
+
+        for node in self._metadata.predict_schema.nodes.values():
+            if issubclass(node.uses, FallbackClassifier):
+                config = {**FallbackClassifier.get_default_config(), **node.config}
+                return float(config["threshold"]), float(config["ambiguity_threshold"])
+        return None
 
     def parse_many(self, texts: Sequence[str]) -> list[dict[str, Any]]:
         """Parses texts in one pass through the graph (faster than one by one)."""
@@ -165,7 +185,9 @@ def run(parser: Parser, lines: Iterable[str], out: TextIO) -> Stats:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line entry point."""
-    parser = argparse.ArgumentParser(prog="python -m nlu.predict", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m nlu.predict", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="model archive")
     parser.add_argument("--quiet", action="store_true", help="no statistics on stderr")
     args = parser.parse_args(argv)
