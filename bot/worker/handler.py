@@ -151,7 +151,10 @@ class Handler:
             "delay_notice",
         )
         try:
-            await self._send_pending(event, finish=False, stored=stored)
+            # By push with its retry key, never the reply token: a notice sent just
+            # before a crash is then never sent twice, and the token stays free for the
+            # answer if Rasa is back within the minute.
+            await self._send_pending(event, finish=False, stored=stored, reply=False)
         except RetryLater:
             logger.warning("event %s: delay notice not sent yet", event.id)
 
@@ -161,15 +164,18 @@ class Handler:
         *,
         finish: bool = True,
         stored: tuple[list[store.PendingSend], bool] | None = None,
+        reply: bool = True,
     ) -> str:
         await self._started(event.id)
         pending, token_used = stored or await self._db(store.pending_sends, event.id)
-        # Only a first attempt uses the reply token: after a crash or a retry it may
-        # have been used already, and a push with the stored retry key is safe.
+        # The reply token is used once, for the answer, and only while no earlier attempt
+        # stored one (status "answered" at load): such an attempt may have sent it just
+        # before a crash, and only a push with its stored retry key is safe to repeat.
         use_token = (
-            bool(event.reply_token)
+            reply
+            and bool(event.reply_token)
             and not token_used
-            and event.attempts == 0
+            and event.status != "answered"
             and event.age_s < REPLY_TOKEN_MAX_AGE_S
         )
         to = event.line_user_id or event.payload.get("source", {}).get("groupId") or ""
