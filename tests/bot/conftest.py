@@ -11,8 +11,9 @@ from pathlib import Path
 import psycopg
 import pytest
 import redis
-from deskstack import Desk, free_port
+from deskstack import CHROMIUM, CHROMIUM_ARGS, Desk, free_port
 from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, sync_playwright
 
 from bot import devstack
 from bot.config import ROOT, Settings
@@ -120,3 +121,18 @@ def webhook_samples() -> list[dict]:
         # The samples share one webhookEventId; real LINE events never do.
         event["webhookEventId"] = f"01SAMPLE{index:02d}{uuid.uuid4().hex[:16].upper()}"
     return events
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, for a module's browser tests.
+
+    Module-scoped: Playwright's sync API runs its own event loop, which must be gone
+    before the next module's asyncio tests start.
+    """
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (make test installs it)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

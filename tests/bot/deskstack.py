@@ -23,6 +23,16 @@ from bot import devstack
 from bot.config import ROOT, Settings
 
 LOGS = ROOT / "var" / "test-logs"
+# Debian's Chromium, driven by Playwright (which never downloads a browser here).
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def free_port() -> int:

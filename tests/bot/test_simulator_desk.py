@@ -4,23 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from deskstack import Desk
-from playwright.sync_api import Page, expect, sync_playwright
+from deskstack import CHROMIUM, Desk
+from playwright.sync_api import Browser, Page, expect
 
 from bot.config import ROOT
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 pytestmark = [
     pytest.mark.stack,
@@ -30,17 +19,15 @@ pytestmark = [
 
 
 @pytest.fixture
-def page() -> Iterator[Page]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        context = browser.new_context(viewport={"width": 1100, "height": 760}, locale="th-TH")
-        tab = context.new_page()
-        errors: list[str] = []
-        tab.on("pageerror", lambda exc: errors.append(str(exc)))
-        expect.set_options(timeout=20_000)
-        yield tab
-        browser.close()
-        assert errors == []
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1100, "height": 760}, locale="th-TH")
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    expect.set_options(timeout=20_000)
+    yield tab
+    context.close()
+    assert errors == []
 
 
 def test_a_newcomer_chats_with_the_desk_in_the_simulator(desk: Desk, page: Page) -> None:

@@ -4,26 +4,16 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from catalogue_support import FIXTURES, edit_yaml
-from deskstack import Served
+from deskstack import CHROMIUM, Served
 from fastapi import FastAPI
-from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Dialog, Page, expect
 
 from bot.catalogue import views
 from bot.catalogue.service import load_catalogue
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 XSS_TITLE = '<img src=x onerror="window.__xss=1">พาสปอร์ต<b>ตัวหนา</b>'
 
 pytestmark = [
@@ -49,14 +39,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     app.include_router(views.router)
     with Served(app) as served:
         yield served.base_url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
