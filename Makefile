@@ -12,8 +12,8 @@ VENV := .venv
 RASA_VENV := .venv-rasa
 UV := $(VENV)/bin/uv
 MODEL := models/desk.tar.gz
-RASA_DATA := data/nlu data/rules data/stories
-MODEL_INPUTS := config.yml domain.yml $(wildcard data/nlu/*.yml data/rules/*.yml data/stories/*.yml) \
+RASA_DATA := data/nlu data/rules
+MODEL_INPUTS := config.yml domain.yml $(wildcard data/nlu/*.yml data/rules/*.yml) \
 	$(shell find nlu -name '*.py' -o -name '*.txt' 2>/dev/null) $(wildcard data/geo/*)
 
 # A working Python of the given version: on PATH, else from pyenv (a pyenv shim on PATH

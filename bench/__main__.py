@@ -231,7 +231,6 @@ def training_time() -> dict[str, float]:
             "--data",
             "data/nlu",
             "data/rules",
-            "data/stories",
             "--out",
             str(out),
             "--force",

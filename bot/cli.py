@@ -16,12 +16,14 @@ from bot.catalogue.cli import line_app
 from bot.config import ROOT, Settings
 from bot.db import migrate
 from bot.nlu.cli import app as nlu_app
+from bot.staff.cli import app as staff_app
 
 app = typer.Typer(help="Thai citizen service desk on LINE.", no_args_is_help=True)
 db_app = typer.Typer(help="Database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(nlu_app, name="nlu")
 app.add_typer(line_app, name="line")
+app.add_typer(staff_app, name="staff")
 
 
 def _local(url: str) -> bool:

@@ -57,6 +57,16 @@ class Settings(BaseSettings):
     prometheus_multiproc_dir: str = ""
     worker_id: str = ""
 
+    # Tickets.
+    max_photo_bytes: int = 10_000_000
+    max_photos: int = Field(default=3, ge=0, le=10)
+    min_description_chars: int = 12
+    reopen_window_days: int = 14
+    duplicate_window_days: int = 7
+    duplicate_radius_m: float = 200.0
+    duplicate_min_similarity: float = 0.6
+    api_token_ttl_hours: int = 12
+
     # LINE API stand-in (development and tests only).
     standin_host: str = "127.0.0.1"
     standin_port: int = 8081

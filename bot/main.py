@@ -23,6 +23,8 @@ from bot.line.intake import EventIntake
 from bot.nlu import views as nlu_views
 from bot.queue import EventQueue
 from bot.simulator import views as simulator_views
+from bot.tickets import views as ticket_views
+from bot.tickets.routing import Router
 from bot.worker.rasa import RasaClient
 
 
@@ -47,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.http = httpx.AsyncClient()
         app.state.catalogue = await run_in_threadpool(load_catalogue)
+        app.state.router = await run_in_threadpool(Router.load)
         app.state.intake = EventIntake(sessions=app.state.sessions, queue=app.state.queue)
         try:
             try:
@@ -74,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(nlu_views.router)
     app.include_router(catalogue_views.router)
+    app.include_router(ticket_views.router)
     if settings.desk_env != "production":
         # The simulator signs webhooks with the channel secret: never in production.
         app.include_router(simulator_views.router)

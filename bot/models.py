@@ -3,5 +3,20 @@
 from bot.conversations.models import Citizen, Conversation
 from bot.db import Base
 from bot.line.models import InboundEvent, OutboundMessage
+from bot.staff.models import AuditEntry, Staff, StaffToken
+from bot.tickets.models import Media, Ticket, TicketEvent, TicketFollower
 
-__all__ = ["Base", "Citizen", "Conversation", "InboundEvent", "OutboundMessage"]
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "Citizen",
+    "Conversation",
+    "InboundEvent",
+    "Media",
+    "OutboundMessage",
+    "Staff",
+    "StaffToken",
+    "Ticket",
+    "TicketEvent",
+    "TicketFollower",
+]

@@ -39,10 +39,13 @@ return 0
 
 @dataclass(frozen=True)
 class Entry:
-    """One queued event: stream entry id and the stored event's id."""
+    """One queued item: stream entry id and the stored event's (or outbox row's) id."""
 
     entry_id: str
     event_id: int | None  # None: the entry was trimmed away; just acknowledge it
+    # "event": a webhook event; "outbox": a stored notice to push (ticket updates),
+    # queued in the citizen's partition so it never overtakes their conversation.
+    kind: str = "event"
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,20 @@ class EventQueue:
                 pipe.xadd(
                     self.stream(self.partition_of(key)),
                     {"event": str(event_id)},
+                    maxlen=STREAM_MAXLEN,
+                    approximate=True,
+                )
+            await pipe.execute()
+
+    async def publish_outbox(self, items: list[tuple[str, int]]) -> None:
+        """Enqueues (LINE user id, outbound message id) notices in one round trip."""
+        if not items:
+            return
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for key, outbound_id in items:
+                pipe.xadd(
+                    self.stream(self.partition_of(key)),
+                    {"outbox": str(outbound_id)},
                     maxlen=STREAM_MAXLEN,
                     approximate=True,
                 )
@@ -157,7 +174,9 @@ def _entries(response: Any) -> list[Entry]:
     streams = response.items() if isinstance(response, dict) else (response or [])
     for _stream, items in streams:
         for entry_id, fields in items:
-            raw = (fields or {}).get(b"event", (fields or {}).get("event"))
-            event_id = None if raw is None else int(_text(raw))
-            entries.append(Entry(entry_id=_text(entry_id), event_id=event_id))
+            fields = {_text(k): _text(v) for k, v in (fields or {}).items()}
+            kind = "outbox" if "outbox" in fields else "event"
+            raw = fields.get(kind)
+            event_id = None if raw is None else int(raw)
+            entries.append(Entry(entry_id=_text(entry_id), event_id=event_id, kind=kind))
     return entries

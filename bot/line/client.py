@@ -207,9 +207,7 @@ class LineChannel:
         try:
             response = await self._call(
                 "content",
-                lambda: self.blob.get_message_content_with_http_info(
-                    message_id, _preload_content=False
-                ),
+                lambda: self.blob.get_message_content_with_http_info(message_id),
             )
         except ApiException as error:
             raise SendError(error.status, _detail(error)) from error

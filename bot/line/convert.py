@@ -13,6 +13,9 @@ MAX_ALT_TEXT = 1500
 
 LineMessage = dict[str, Any]
 
+# Button payloads that open LINE's own pickers instead of sending anything.
+LINE_ACTIONS = {"@location": "location", "@camera": "camera", "@cameraRoll": "cameraRoll"}
+
 
 def _label(title: str) -> str:
     return title if len(title) <= MAX_ACTION_LABEL else title[: MAX_ACTION_LABEL - 1] + "…"
@@ -22,14 +25,18 @@ def quick_reply(buttons: list[dict[str, Any]]) -> dict[str, Any]:
     """Rasa buttons as LINE quick-reply chips.
 
     A button whose payload is an intent (``/help``) becomes a postback (the gateway sends
-    the payload to Rasa as is), one with a URL a URI action, any other a message action.
+    the payload to Rasa as is), one with a URL a URI action, ``@location``/``@camera``/
+    ``@cameraRoll`` LINE's pickers, any other a message action.
     """
     items = []
     for button in buttons[:MAX_QUICK_REPLY_ITEMS]:
         title = str(button.get("title") or button.get("payload") or "")
         payload = str(button.get("payload") or title)
         action: dict[str, Any]
-        if payload.startswith(("http://", "https://", "tel:")):
+        if payload in LINE_ACTIONS:
+            # LINE's own pickers: share a location, take or choose a photo.
+            action = {"type": LINE_ACTIONS[payload], "label": _label(title)}
+        elif payload.startswith(("http://", "https://", "tel:")):
             action = {"type": "uri", "label": _label(title), "uri": payload}
         elif payload.startswith("/"):
             action = {

@@ -21,11 +21,16 @@ from bot import messages, metrics
 from bot.config import Settings
 from bot.line import convert
 from bot.line.client import Channel, ReplyTokenRejected, SendError
+from bot.tickets import media
 from bot.worker import store
 from bot.worker.rasa import RasaClient, RasaRejected, RasaUnavailable
 from bot.worker.store import EventView
 
 logger = logging.getLogger(__name__)
+
+# The marker an action sends (a custom payload, never shown) to have Rasa's record of the
+# conversation deleted once the turn is over (a PDPA erasure).
+FORGET = "forget_conversation"
 
 # A reply token is good for about a minute at LINE; leave a margin for the send itself.
 REPLY_TOKEN_MAX_AGE_S = 50.0
@@ -48,8 +53,11 @@ class Handler:
         sessions: sessionmaker[Session],
         channel: Channel,
         rasa: RasaClient,
+        forget: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
         self.settings = settings
+        # Deletes Rasa's record of a conversation (after a citizen's erasure request).
+        self.forget = forget
         self.sessions = sessions
         self.channel = channel
         self.rasa = rasa
@@ -121,6 +129,12 @@ class Handler:
             raise RetryLater(error.reason) from error
         asked = time.perf_counter()
         outcome = await self.answer(event, convert.from_rasa(bot_messages))
+        if self.forget is not None and any(
+            isinstance(m.get("custom"), dict) and m["custom"].get("desk") == FORGET
+            for m in bot_messages
+        ):
+            # The citizen's data was erased: Rasa's tracker holds their words too.
+            await self.forget(user_id)
         logger.debug(
             "event %s: rasa %.1f ms, store and send %.1f ms",
             event.id,
@@ -138,6 +152,26 @@ class Handler:
         begun = await self._started(event.id)
         stored = await self._db(store.store_answer, begun, convert.batches(line_messages), "answer")
         return await self._send_pending(event, stored=stored)
+
+    async def send_outbox(self, outbound_id: int) -> str:
+        """Pushes one stored notice (a ticket update) with its retry key."""
+        found = await self._db(store.outbox_send, outbound_id)
+        if found is None:
+            return "already_handled"
+        to, send = found
+        try:
+            result = await self.channel.push(to, send.messages, send.retry_key)
+        except SendError as error:
+            if error.status is None or error.status == 429 or error.status >= 500:
+                metrics.SEND_FAILURES.labels(reason="unavailable").inc()
+                raise RetryLater(f"line {error.status}") from error
+            metrics.SEND_FAILURES.labels(reason=f"http_{error.status}").inc()
+            logger.error("outbox %s: LINE refused the notice: %s", outbound_id, error.status)
+            await self._db(store.mark_send_failed, send.id, str(error))
+            return "failed"
+        metrics.MESSAGES_OUT.labels(via="push").inc(len(send.messages))
+        await self._db(store.mark_sent, send.id, "push", result.request_id, None)
+        return "done"
 
     async def _notify_delay(self, event: EventView) -> None:
         """Tells the citizen, once per event, that the answer is delayed but kept."""
@@ -223,8 +257,33 @@ async def _text(handler: Handler, event: EventView) -> str:
 
 
 async def _image(handler: Handler, event: EventView) -> str:
-    message_id = str((event.payload.get("message") or {}).get("id") or "")
-    return await handler.ask_rasa(event, "/share_photo" + json.dumps({"image_id": message_id}))
+    """Downloads the photo now (LINE keeps content only for a while), then asks Rasa."""
+    message = event.payload.get("message") or {}
+    message_id = str(message.get("id") or "")
+    provider = (message.get("contentProvider") or {}).get("type", "line")
+    if provider != "line" or not event.line_user_id:
+        return await handler.ask_rasa(event, "/share_photo")
+    try:
+        data, _content_type = await handler.channel.content(message_id)
+    except SendError as error:
+        if error.status is None or error.status == 429 or error.status >= 500:
+            raise RetryLater(f"line content {error.status}") from error
+        logger.warning("event %s: photo content gone (%s)", event.id, error.status)
+        return await handler.answer(event, [{"type": "text", "text": messages.PHOTO_GONE}])
+    stored = await asyncio.to_thread(
+        media.store_photo,
+        handler.sessions,
+        line_user_id=event.line_user_id,
+        line_message_id=message_id,
+        data=data,
+        max_bytes=handler.settings.max_photo_bytes,
+    )
+    if stored.refused == "too_large":
+        text = messages.PHOTO_TOO_LARGE.format(mb=handler.settings.max_photo_bytes // 1_000_000)
+        return await handler.answer(event, [{"type": "text", "text": text}])
+    if stored.refused:
+        return await handler.answer(event, [{"type": "text", "text": messages.PHOTO_UNREADABLE}])
+    return await handler.ask_rasa(event, "/share_photo" + json.dumps({"media_id": stored.media_id}))
 
 
 async def _location(handler: Handler, event: EventView) -> str:

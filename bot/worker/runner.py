@@ -16,10 +16,11 @@ from sqlalchemy.exc import OperationalError
 
 from bot import messages, metrics
 from bot.config import Settings
-from bot.db import make_engine, make_sessionmaker, migrate, utcnow
+from bot.db import make_engine, make_sessionmaker, migrate, unit_of_work, utcnow
 from bot.line import service
 from bot.line.client import LineChannel
 from bot.queue import Entry, EventQueue
+from bot.tickets import service as tickets
 from bot.worker import store
 from bot.worker.handler import Handler, RetryLater
 from bot.worker.rasa import RasaClient
@@ -61,7 +62,11 @@ class Worker:
             base_url=settings.rasa_url, token=settings.rasa_token, timeout_s=settings.rasa_timeout_s
         )
         self.handler = Handler(
-            settings=settings, sessions=self.sessions, channel=channel, rasa=rasa
+            settings=settings,
+            sessions=self.sessions,
+            channel=channel,
+            rasa=rasa,
+            forget=self._forget,
         )
         logger.info("worker %s starting: %d partitions", self.owner, settings.queue_partitions)
         try:
@@ -141,7 +146,10 @@ class Worker:
         while entry.event_id is not None:
             started = time.perf_counter()
             try:
-                outcome = await self.handler.handle(entry.event_id)
+                if entry.kind == "outbox":
+                    outcome = await self.handler.send_outbox(entry.event_id)
+                else:
+                    outcome = await self.handler.handle(entry.event_id)
             except (RetryLater, OperationalError) as error:
                 logger.warning(
                     "event %s: retry in %.0fs (%s)", entry.event_id, delay, type(error).__name__
@@ -150,9 +158,10 @@ class Worker:
                 delay = min(delay * 2, self.settings.retry_max_delay_s)
                 continue
             except Exception:  # a bug must not block every citizen of the partition
-                logger.exception("event %s: failed", entry.event_id)
+                logger.exception("%s %s: failed", entry.kind, entry.event_id)
                 metrics.EVENTS_HANDLED.labels(outcome="failed").inc()
-                await self._give_up(entry.event_id)
+                if entry.kind == "event":
+                    await self._give_up(entry.event_id)
                 break
             metrics.EVENTS_HANDLED.labels(outcome=outcome).inc()
             metrics.HANDLING_LATENCY.observe(time.perf_counter() - started)
@@ -199,4 +208,24 @@ class Worker:
         await self.queue.publish(items)
         if items:
             logger.info("sweeper: re-enqueued %d events", len(items))
-        return len(items)
+        notices = await asyncio.to_thread(
+            store.lost_outbox, self.sessions, now - SWEEP_RECEIVED_AFTER
+        )
+        await self.queue.publish_outbox(notices)
+        if notices:
+            logger.info("sweeper: re-enqueued %d notices", len(notices))
+        closed = await asyncio.to_thread(self._close_expired)
+        await self.queue.publish_outbox([(n.line_user_id, n.outbound_id) for n in closed])
+        return len(items) + len(notices)
+
+    def _close_expired(self) -> list[tickets.Notice]:
+        """Closes resolved tickets whose reopen window has passed (with their notices)."""
+        with unit_of_work(self.sessions) as session:
+            return tickets.close_expired(
+                session, window=timedelta(days=self.settings.reopen_window_days)
+            )
+
+    async def _forget(self, line_user_id: str) -> None:
+        """Deletes Rasa's tracker of this citizen (same Redis, Rasa's key layout)."""
+        key = f"{self.settings.redis_prefix}rasa:tracker:{line_user_id}"
+        await self.redis.delete(key)

@@ -267,3 +267,35 @@ def redact_unsent(
                 event.payload = {**event.payload, "message": redacted}
                 return True
         return False
+
+
+# Outbox: notices not caused by an inbound event (ticket updates) ---------------------
+
+
+def outbox_send(
+    sessions: sessionmaker[Session], outbound_id: int
+) -> tuple[str, PendingSend] | None:
+    """(LINE user id, send) of a pending outbox row; None when sent, failed or gone."""
+    with sessions() as session:
+        row = session.get(OutboundMessage, outbound_id)
+        if row is None or row.status != "pending" or row.inbound_event_id is not None:
+            return None
+        return row.line_user_id, PendingSend(
+            id=row.id, messages=list(row.messages), retry_key=row.retry_key
+        )
+
+
+def lost_outbox(sessions: sessionmaker[Session], older_than: datetime) -> list[tuple[str, int]]:
+    """Pending outbox rows no queue entry may bring to a worker (for the sweeper)."""
+    with sessions() as session:
+        rows = session.execute(
+            select(OutboundMessage.line_user_id, OutboundMessage.id)
+            .where(
+                OutboundMessage.status == "pending",
+                OutboundMessage.inbound_event_id.is_(None),
+                OutboundMessage.created_at < older_than,
+            )
+            .order_by(OutboundMessage.id)
+            .limit(1000)
+        ).all()
+        return [(row.line_user_id, row.id) for row in rows]

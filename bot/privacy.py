@@ -1,0 +1,83 @@
+"""A citizen's PDPA rights: see what the desk holds about them, and have it erased.
+
+Erasure keeps what agencies need to finish the work and nothing that identifies the
+person: tickets stay (their description and place are the problem itself) but lose the
+link to the citizen, the contact phone and the consent to share identity; messages lose
+their content; photos not attached to a ticket are deleted; the citizen's record keeps
+only an anonymous id (rows elsewhere point at it). Rasa's own record of the chat is
+deleted by the worker once the turn is over (bot.worker.handler.FORGET).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from bot.line.models import InboundEvent, OutboundMessage
+from bot.staff.models import AuditEntry
+from bot.tickets.models import Media, Ticket, TicketEvent, TicketFollower
+from bot.tickets.service import citizen_by_line_id
+
+
+def erase_citizen(session: Session, line_user_id: str) -> dict[str, int]:
+    """Erases the citizen's personal data; counts of what was touched."""
+    citizen = citizen_by_line_id(session, line_user_id)
+    if citizen is None:
+        return {"tickets": 0, "messages": 0, "photos": 0}
+    owned = list(session.scalars(select(Ticket).where(Ticket.citizen_id == citizen.id)))
+    for ticket in owned:
+        ticket.citizen_id = None
+        ticket.contact_phone = None
+        ticket.share_identity = False
+        session.add(
+            TicketEvent(
+                ticket_id=ticket.id,
+                kind="anonymised",
+                actor_type="citizen",
+                public=False,
+                note="ผู้แจ้งขอลบข้อมูลส่วนบุคคล (PDPA): เรื่องนี้ไม่ระบุตัวผู้แจ้งแล้ว",
+            )
+        )
+    session.execute(delete(TicketFollower).where(TicketFollower.citizen_id == citizen.id))
+    loose = select(Media.id).where(Media.citizen_id == citizen.id, Media.ticket_id.is_(None))
+    photos = len(session.scalars(loose).all())
+    session.execute(delete(Media).where(Media.id.in_(loose)))
+    session.execute(update(Media).where(Media.citizen_id == citizen.id).values(citizen_id=None))
+    events = list(
+        session.scalars(
+            select(InboundEvent).where(
+                (InboundEvent.citizen_id == citizen.id)
+                | (InboundEvent.line_user_id == line_user_id)
+            )
+        )
+    )
+    for event in events:
+        payload = event.payload or {}
+        event.payload = {
+            "type": payload.get("type"),
+            "webhookEventId": payload.get("webhookEventId"),
+            "timestamp": payload.get("timestamp"),
+            "erased": True,
+        }
+        event.line_user_id = None
+        event.reply_token = None
+    session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.line_user_id == line_user_id)
+        .values(messages=[], line_user_id="erased")
+    )
+    citizen.line_user_id = f"erased:{uuid.uuid4().hex}"
+    citizen.display_name = None
+    citizen.following = False
+    session.add(
+        AuditEntry(
+            staff_id=None,
+            action="citizen_erased",
+            target=None,
+            detail={"tickets": len(owned), "messages": len(events)},
+        )
+    )
+    session.flush()
+    return {"tickets": len(owned), "messages": len(events), "photos": photos}

@@ -1,0 +1,1 @@
+"""Staff accounts, roles, per-agency scope and API tokens."""

@@ -1,0 +1,1 @@
+"""Tickets: complaints at agencies, their lifecycle, routing and notifications."""

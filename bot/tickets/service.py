@@ -1,0 +1,509 @@
+"""Tickets as a domain: filing, finding, status changes with their notices, +1s, ratings.
+
+Functions take an open `Session` and leave the commit to the caller, so a change and
+the notices it causes (outbox rows in `outbound_message`) are one transaction: a status
+never changes without its notice, and no notice goes out for a change rolled back.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from haversine import Unit, haversine
+from rapidfuzz import fuzz
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.conversations.models import Citizen
+from bot.db import utcnow
+from bot.line.models import OutboundMessage
+from bot.tickets import cards
+from bot.tickets.calendar import BusinessCalendar
+from bot.tickets.lifecycle import (
+    OPEN_STATUSES,
+    Actor,
+    TransitionError,
+    check_transition,
+    new_ticket_id,
+)
+from bot.tickets.models import Media, Ticket, TicketEvent, TicketFollower
+from bot.tickets.routing import Router
+
+
+@dataclass
+class Intake:
+    """What the intake conversation gathered, ready to become a ticket."""
+
+    intake_key: str
+    line_user_id: str
+    complaint_type: str
+    description: str
+    province: str | None = None
+    district: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    address: str | None = None
+    contact_phone: str | None = None
+    share_identity: bool = False
+    media_ids: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """An outbox row to announce on the queue once the transaction has committed."""
+
+    line_user_id: str
+    outbound_id: int
+
+
+def citizen_by_line_id(session: Session, line_user_id: str) -> Citizen | None:
+    """The citizen with this LINE user id, if known."""
+    return session.scalars(select(Citizen).where(Citizen.line_user_id == line_user_id)).first()
+
+
+def ensure_citizen(session: Session, line_user_id: str) -> Citizen:
+    """The citizen with this LINE user id, created if the worker has not yet."""
+    citizen = citizen_by_line_id(session, line_user_id)
+    if citizen is None:
+        try:
+            with session.begin_nested():
+                citizen = Citizen(line_user_id=line_user_id)
+                session.add(citizen)
+        except IntegrityError:  # created concurrently by the worker
+            citizen = citizen_by_line_id(session, line_user_id)
+            assert citizen is not None
+    return citizen
+
+
+def create_ticket(
+    session: Session,
+    intake: Intake,
+    *,
+    router: Router,
+    calendar: BusinessCalendar,
+    now: datetime | None = None,
+) -> tuple[Ticket, bool]:
+    """Files the intake as a ticket; (ticket, created). The same intake key twice files once."""
+    existing = session.scalars(select(Ticket).where(Ticket.intake_key == intake.intake_key)).first()
+    if existing is not None:
+        return existing, False
+    now = now or utcnow()
+    citizen = ensure_citizen(session, intake.line_user_id)
+    route = router.route(intake.complaint_type, intake.province, intake.district)
+    for _ in range(5):  # 40 random bits: a collision is rare, but never fatal
+        ticket_id = new_ticket_id()
+        if session.get(Ticket, ticket_id) is None:
+            break
+    ticket = Ticket(
+        id=ticket_id,
+        intake_key=intake.intake_key,
+        citizen_id=citizen.id,
+        complaint_type=intake.complaint_type,
+        description=intake.description,
+        status="received",
+        agency_id=route.agency.id,
+        routing_rule=route.rule,
+        province=intake.province,
+        district=intake.district,
+        latitude=intake.latitude,
+        longitude=intake.longitude,
+        address=intake.address,
+        contact_phone=intake.contact_phone,
+        share_identity=intake.share_identity,
+        due_at=calendar.add_business_days(now, route.due_business_days),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(ticket)
+    session.flush()
+    session.add(TicketFollower(ticket_id=ticket.id, citizen_id=citizen.id, role="owner"))
+    session.add(
+        TicketEvent(
+            ticket_id=ticket.id,
+            kind="created",
+            to_status="received",
+            actor_type="citizen",
+            note=f"ส่งเรื่องให้ {route.agency.name}",
+            created_at=now,
+        )
+    )
+    if intake.media_ids:
+        for media in session.scalars(
+            select(Media).where(Media.id.in_(intake.media_ids), Media.citizen_id == citizen.id)
+        ):
+            media.ticket_id = ticket.id
+    session.flush()
+    return ticket, True
+
+
+def for_citizen(session: Session, ticket_id: str, line_user_id: str) -> Ticket | None:
+    """The ticket if this citizen filed or joined it; None otherwise (even if it exists)."""
+    return session.scalars(
+        select(Ticket)
+        .join(TicketFollower, TicketFollower.ticket_id == Ticket.id)
+        .join(Citizen, Citizen.id == TicketFollower.citizen_id)
+        .where(Ticket.id == ticket_id, Citizen.line_user_id == line_user_id)
+    ).first()
+
+
+def recent_for_citizen(session: Session, line_user_id: str, limit: int = 10) -> list[Ticket]:
+    """The citizen's tickets (filed or joined), newest first."""
+    return list(
+        session.scalars(
+            select(Ticket)
+            .join(TicketFollower, TicketFollower.ticket_id == Ticket.id)
+            .join(Citizen, Citizen.id == TicketFollower.citizen_id)
+            .where(Citizen.line_user_id == line_user_id)
+            .order_by(Ticket.created_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def timeline(session: Session, ticket_id: str, *, public_only: bool = True) -> list[TicketEvent]:
+    """The ticket's history, oldest first."""
+    query = select(TicketEvent).where(TicketEvent.ticket_id == ticket_id)
+    if public_only:
+        query = query.where(TicketEvent.public.is_(True))
+    return list(session.scalars(query.order_by(TicketEvent.created_at, TicketEvent.id)))
+
+
+def photos(session: Session, ticket_id: str) -> list[Media]:
+    """The ticket's photos, in the order they were sent."""
+    return list(
+        session.scalars(
+            select(Media).where(Media.ticket_id == ticket_id).order_by(Media.created_at)
+        )
+    )
+
+
+def transition(
+    session: Session,
+    ticket: Ticket,
+    target: str,
+    *,
+    actor: Actor,
+    staff_id: int | None = None,
+    note: str | None = None,
+    reopen_window: timedelta | None = None,
+    now: datetime | None = None,
+    quiet_for: str | None = None,
+) -> list[Notice]:
+    """Moves the ticket to `target`, records who/when/note, and queues the notices.
+
+    Raises TransitionError when the table (or the reopen window) does not allow it.
+    `quiet_for`: a LINE user id told in the conversation itself (no push for them).
+    """
+    now = now or utcnow()
+    current = ticket.status
+    check_transition(current, target, actor)
+    reopening = current == "resolved" and target == "in_progress"
+    if reopening and actor == "citizen" and reopen_window is not None:
+        resolved_at = aware(ticket.resolved_at or ticket.updated_at)
+        if now - resolved_at > reopen_window:
+            raise TransitionError("the reopen window has passed")
+    ticket.status = target
+    ticket.updated_at = now
+    if target == "resolved":
+        ticket.resolved_at = now
+    if target in {"closed", "rejected", "duplicate"}:
+        ticket.closed_at = now
+    if reopening:
+        ticket.reopen_count += 1
+        ticket.resolved_at = None
+    event = TicketEvent(
+        ticket_id=ticket.id,
+        kind="reopened" if reopening else "status",
+        from_status=current,
+        to_status=target,
+        actor_type=actor,
+        staff_id=staff_id,
+        note=note,
+        created_at=now,
+    )
+    session.add(event)
+    session.flush()
+    return notify_followers(session, ticket, event, quiet_for=quiet_for)
+
+
+def add_note(session: Session, ticket: Ticket, *, staff_id: int, body: str) -> TicketEvent:
+    """A private staff note (never shown to citizens)."""
+    event = TicketEvent(
+        ticket_id=ticket.id,
+        kind="note",
+        actor_type="staff",
+        staff_id=staff_id,
+        public=False,
+        note=body,
+    )
+    session.add(event)
+    ticket.updated_at = utcnow()
+    session.flush()
+    return event
+
+
+def notify_followers(
+    session: Session, ticket: Ticket, event: TicketEvent, *, quiet_for: str | None = None
+) -> list[Notice]:
+    """Outbox rows telling every following citizen (but `quiet_for`) about `event`."""
+    followers = session.execute(
+        select(Citizen.id, Citizen.line_user_id)
+        .join(TicketFollower, TicketFollower.citizen_id == Citizen.id)
+        .where(TicketFollower.ticket_id == ticket.id, Citizen.following.is_(True))
+        .order_by(TicketFollower.joined_at)
+    ).all()
+    notices = []
+    for citizen_id, line_user_id in followers:
+        if line_user_id == quiet_for:
+            continue
+        message = cards.status_notice(ticket, event)
+        row = OutboundMessage(
+            citizen_id=citizen_id,
+            line_user_id=line_user_id,
+            purpose="ticket_update",
+            messages=[message],
+            retry_key=str(uuid.uuid4()),
+            status="pending",
+        )
+        session.add(row)
+        session.flush()
+        notices.append(Notice(line_user_id=line_user_id, outbound_id=row.id))
+    return notices
+
+
+# +1: the same problem reported again ------------------------------------------------
+
+
+def find_similar(
+    session: Session,
+    *,
+    complaint_type: str,
+    latitude: float | None,
+    longitude: float | None,
+    district: str | None,
+    description: str,
+    line_user_id: str,
+    window: timedelta,
+    radius_m: float,
+    min_similarity: float,
+    now: datetime | None = None,
+) -> Ticket | None:
+    """An open ticket of the same type near this place, or with a similar text in the
+    same district, filed within `window` by someone else; the closest one."""
+    now = now or utcnow()
+    query = select(Ticket).where(
+        Ticket.complaint_type == complaint_type,
+        Ticket.status.in_(OPEN_STATUSES),
+        Ticket.created_at >= now - window,
+        ~Ticket.id.in_(
+            select(TicketFollower.ticket_id)
+            .join(Citizen, Citizen.id == TicketFollower.citizen_id)
+            .where(Citizen.line_user_id == line_user_id)
+        ),
+    )
+    if latitude is not None and longitude is not None:
+        # A bounding box in SQL, the exact distance in Python.
+        dlat = radius_m / 111_320
+        dlon = radius_m / (111_320 * max(0.1, math.cos(math.radians(latitude))))
+        near = session.scalars(
+            query.where(
+                Ticket.latitude.between(latitude - dlat, latitude + dlat),
+                Ticket.longitude.between(longitude - dlon, longitude + dlon),
+            )
+        ).all()
+        scored = [
+            (haversine((latitude, longitude), (t.latitude, t.longitude), unit=Unit.METERS), t)
+            for t in near
+            if t.latitude is not None and t.longitude is not None
+        ]
+        scored = [(d, t) for d, t in scored if d <= radius_m]
+        if scored:
+            return min(scored, key=lambda pair: pair[0])[1]
+    if district:
+        # Text similarity is for reports without a map point on either side.
+        same_district = query.where(Ticket.district == district)
+        if latitude is not None:
+            same_district = same_district.where(Ticket.latitude.is_(None))
+        candidates = session.scalars(same_district.limit(200)).all()
+        best: tuple[float, Ticket] | None = None
+        for ticket in candidates:
+            score = fuzz.token_set_ratio(_words(description), _words(ticket.description)) / 100
+            if score >= min_similarity and (best is None or score > best[0]):
+                best = (score, ticket)
+        if best is not None:
+            return best[1]
+    return None
+
+
+def _words(text: str) -> str:
+    from pythainlp.tokenize import word_tokenize
+
+    return " ".join(w for w in word_tokenize(text[:1000], keep_whitespace=False) if w.strip())
+
+
+def join(session: Session, ticket: Ticket, line_user_id: str) -> bool:
+    """Adds the citizen as a follower (+1); False if they already follow it."""
+    citizen = ensure_citizen(session, line_user_id)
+    if session.get(TicketFollower, (ticket.id, citizen.id)) is not None:
+        return False
+    session.add(TicketFollower(ticket_id=ticket.id, citizen_id=citizen.id, role="joined"))
+    ticket.followers_count = (ticket.followers_count or 1) + 1
+    session.add(
+        TicketEvent(
+            ticket_id=ticket.id,
+            kind="joined",
+            actor_type="citizen",
+            note=f"มีผู้ร่วมแจ้งเรื่องนี้ รวม {ticket.followers_count} คน",
+        )
+    )
+    session.flush()
+    return True
+
+
+# Satisfaction ----------------------------------------------------------------------
+
+
+def rate(session: Session, ticket: Ticket, rating: int, *, now: datetime | None = None) -> None:
+    """Stores the citizen's 1–5 rating of a resolved (or closed) ticket."""
+    if not 1 <= rating <= 5:
+        raise ValueError("rating must be 1..5")
+    if ticket.status not in {"resolved", "closed"}:
+        raise TransitionError("only a resolved ticket can be rated")
+    now = now or utcnow()
+    ticket.rating = rating
+    ticket.rated_at = now
+    session.add(
+        TicketEvent(
+            ticket_id=ticket.id,
+            kind="rated",
+            actor_type="citizen",
+            public=False,
+            note=f"{rating}/5",
+            created_at=now,
+        )
+    )
+    session.flush()
+
+
+def comment(session: Session, ticket: Ticket, text: str) -> None:
+    """The optional comment that goes with the rating."""
+    ticket.rating_comment = text.strip()[:2000] or None
+    session.flush()
+
+
+def close_expired(
+    session: Session, *, window: timedelta, now: datetime | None = None, limit: int = 200
+) -> list[Notice]:
+    """Closes resolved tickets nobody reopened within the window."""
+    now = now or utcnow()
+    notices: list[Notice] = []
+    expired = session.scalars(
+        select(Ticket)
+        .where(Ticket.status == "resolved", Ticket.resolved_at < now - window)
+        .limit(limit)
+    ).all()
+    for ticket in expired:
+        notices += transition(session, ticket, "closed", actor="system", now=now)
+    return notices
+
+
+# Staff-side queries -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    """Filters of the staff ticket list."""
+
+    agency_ids: Sequence[str] | None = None  # None: every agency (admins)
+    statuses: Sequence[str] = ()
+    complaint_types: Sequence[str] = ()
+    province: str | None = None
+    query: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    overdue: bool | None = None
+
+
+def in_scope(agency_id: str, scope: Sequence[str] | None) -> bool:
+    """Whether a ticket routed to `agency_id` is within a staff scope (agency ids, with
+    generated sub-agencies such as ``bma-district-1004`` under ``bma``)."""
+    if scope is None:
+        return True
+    return any(agency_id == a or agency_id.startswith(f"{a}-") for a in scope)
+
+
+def list_tickets(
+    session: Session, filters: TicketFilter, *, offset: int, limit: int
+) -> tuple[list[Ticket], int]:
+    """A page of tickets (newest first) and the total matching."""
+    query = select(Ticket)
+    if filters.agency_ids is not None:
+        query = query.where(
+            or_(
+                *[
+                    or_(Ticket.agency_id == a, Ticket.agency_id.startswith(f"{a}-"))
+                    for a in filters.agency_ids
+                ]
+            )
+            if filters.agency_ids
+            else Ticket.id.is_(None)
+        )
+    if filters.statuses:
+        query = query.where(Ticket.status.in_(filters.statuses))
+    if filters.complaint_types:
+        query = query.where(Ticket.complaint_type.in_(filters.complaint_types))
+    if filters.province:
+        query = query.where(Ticket.province == filters.province)
+    if filters.query:
+        like = f"%{filters.query}%"
+        query = query.where(or_(Ticket.id.ilike(like), Ticket.description.ilike(like)))
+    if filters.created_from:
+        query = query.where(Ticket.created_at >= filters.created_from)
+    if filters.created_to:
+        query = query.where(Ticket.created_at < filters.created_to)
+    if filters.overdue is not None:
+        late = Ticket.status.in_(OPEN_STATUSES) & (Ticket.due_at < utcnow())
+        query = query.where(late if filters.overdue else ~late)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = session.scalars(
+        query.order_by(Ticket.created_at.desc(), Ticket.id).offset(offset).limit(limit)
+    )
+    return list(page), total
+
+
+def citizen_summary(session: Session, line_user_id: str) -> dict[str, Any]:
+    """What the desk holds about a citizen (for their PDPA request)."""
+    from bot.line.models import InboundEvent
+
+    citizen = citizen_by_line_id(session, line_user_id)
+    if citizen is None:
+        return {"known": False, "tickets": [], "phones": [], "messages": 0, "photos": 0}
+    tickets = recent_for_citizen(session, line_user_id, limit=100)
+    phones = sorted({t.contact_phone for t in tickets if t.contact_phone})
+    messages = session.scalar(
+        select(func.count()).where(
+            InboundEvent.citizen_id == citizen.id, InboundEvent.event_type == "message"
+        )
+    )
+    photo_count = session.scalar(select(func.count()).where(Media.citizen_id == citizen.id))
+    return {
+        "known": True,
+        "display_name": citizen.display_name,
+        "tickets": tickets,
+        "phones": phones,
+        "messages": messages or 0,
+        "photos": photo_count or 0,
+        "since": citizen.created_at,
+    }
+
+
+def aware(moment: datetime) -> datetime:
+    from datetime import UTC
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

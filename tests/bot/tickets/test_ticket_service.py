@@ -1,0 +1,262 @@
+"""The ticket domain on a real database (SQLite file, migrated like production)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import privacy
+from bot.conversations.models import Citizen
+from bot.db import make_engine, make_sessionmaker, migrate, unit_of_work, utcnow
+from bot.line.models import OutboundMessage
+from bot.staff import auth
+from bot.tickets import service
+from bot.tickets.calendar import BusinessCalendar
+from bot.tickets.lifecycle import (
+    STATUSES,
+    TRANSITIONS,
+    TransitionError,
+    check_transition,
+    new_ticket_id,
+)
+from bot.tickets.models import Ticket, TicketEvent
+from bot.tickets.routing import Router
+from nlu.entities.parsers import normalize_ticket_id
+
+
+@pytest.fixture(scope="module")
+def router() -> Router:
+    return Router.load()
+
+
+@pytest.fixture(scope="module")
+def calendar() -> BusinessCalendar:
+    return BusinessCalendar.load()
+
+
+@pytest.fixture
+def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    url = f"sqlite:///{tmp_path / 'desk.db'}"
+    migrate(url)
+    engine = make_engine(url)
+    yield make_sessionmaker(engine)
+    engine.dispose()
+
+
+def intake(user: str, key: str, **extra: object) -> service.Intake:
+    fields: dict[str, object] = {
+        "complaint_type": "complaint_road",
+        "description": "ถนนเป็นหลุมลึกหน้าโรงเรียน",
+        "province": "กรุงเทพมหานคร",
+        "district": "บางรัก",
+    }
+    fields.update(extra)
+    return service.Intake(intake_key=key, line_user_id=user, **fields)  # type: ignore[arg-type]
+
+
+def test_ticket_ids_are_random_crockford_and_parse_back() -> None:
+    ids = {new_ticket_id() for _ in range(2000)}
+    assert len(ids) == 2000
+    for ticket_id in list(ids)[:50]:
+        assert normalize_ticket_id(ticket_id.lower().replace("-", " ")) == ticket_id
+    assert not any(set(i[3:]) & set("ILOU") for i in ids)
+
+
+def test_the_transition_table_is_enforced_in_one_place() -> None:
+    check_transition("received", "forwarded", "staff")
+    with pytest.raises(TransitionError):
+        check_transition("received", "closed", "staff")
+    with pytest.raises(TransitionError):
+        check_transition("received", "forwarded", "citizen")
+    check_transition("resolved", "in_progress", "citizen")
+    with pytest.raises(TransitionError):
+        check_transition("closed", "in_progress", "staff")
+    with pytest.raises(TransitionError):
+        check_transition("received", "archived", "staff")
+    assert {s for pair in TRANSITIONS for s in pair} == set(STATUSES)
+
+
+def test_filing_is_idempotent_per_intake_and_routed(
+    sessions: sessionmaker[Session], router: Router, calendar: BusinessCalendar
+) -> None:
+    with unit_of_work(sessions) as session:
+        first, created = service.create_ticket(
+            session, intake("Ua", "k1"), router=router, calendar=calendar
+        )
+        assert created
+    with unit_of_work(sessions) as session:
+        again, created = service.create_ticket(
+            session, intake("Ua", "k1"), router=router, calendar=calendar
+        )
+        assert not created and again.id == first.id
+        assert first.agency_id == "bma-district-1004"
+        assert service.aware(first.due_at) > utcnow() + timedelta(days=14)
+        assert session.scalar(select(Ticket.id).where(Ticket.intake_key == "k1")) == first.id
+
+
+def test_a_ticket_is_only_visible_to_its_followers(
+    sessions: sessionmaker[Session], router: Router, calendar: BusinessCalendar
+) -> None:
+    with unit_of_work(sessions) as session:
+        ticket, _ = service.create_ticket(
+            session, intake("Uowner", "k2"), router=router, calendar=calendar
+        )
+        assert service.for_citizen(session, ticket.id, "Uowner") is not None
+        assert service.for_citizen(session, ticket.id, "Uother") is None
+        assert service.join(session, ticket, "Uother")
+        assert not service.join(session, ticket, "Uother")
+        assert service.for_citizen(session, ticket.id, "Uother") is not None
+        assert ticket.followers_count == 2
+
+
+def test_a_change_and_its_notices_are_one_transaction(
+    sessions: sessionmaker[Session], router: Router, calendar: BusinessCalendar
+) -> None:
+    with unit_of_work(sessions) as session:
+        ticket, _ = service.create_ticket(
+            session, intake("Un1", "k3"), router=router, calendar=calendar
+        )
+        service.join(session, ticket, "Un2")
+        ticket_id = ticket.id
+    with pytest.raises(RuntimeError), unit_of_work(sessions) as session:
+        found = session.get_one(Ticket, ticket_id)
+        notices = service.transition(session, found, "forwarded", actor="staff")
+        assert len(notices) == 2
+        raise RuntimeError("the request failed after the change")
+    with sessions() as session:
+        assert session.get_one(Ticket, ticket_id).status == "received"
+        assert not session.scalars(select(OutboundMessage)).all()
+    with unit_of_work(sessions) as session:
+        found = session.get_one(Ticket, ticket_id)
+        notices = service.transition(session, found, "forwarded", actor="staff", note="ส่งแล้ว")
+    with sessions() as session:
+        rows = session.scalars(select(OutboundMessage).order_by(OutboundMessage.id)).all()
+        assert [r.line_user_id for r in rows] == ["Un1", "Un2"]
+        assert all(r.status == "pending" and r.purpose == "ticket_update" for r in rows)
+        assert len({r.retry_key for r in rows}) == 2
+        assert [n.outbound_id for n in notices] == [r.id for r in rows]
+
+
+def test_reopening_respects_the_window_and_resolved_tickets_close_after_it(
+    sessions: sessionmaker[Session], router: Router, calendar: BusinessCalendar
+) -> None:
+    window = timedelta(days=14)
+    with unit_of_work(sessions) as session:
+        ticket, _ = service.create_ticket(
+            session, intake("Ur", "k4"), router=router, calendar=calendar
+        )
+        service.transition(session, ticket, "in_progress", actor="staff")
+        long_ago = utcnow() - timedelta(days=20)
+        service.transition(session, ticket, "resolved", actor="staff", now=long_ago)
+        with pytest.raises(TransitionError):
+            service.transition(
+                session, ticket, "in_progress", actor="citizen", reopen_window=window
+            )
+        closed = service.close_expired(session, window=window)
+        assert ticket.status == "closed" and len(closed) == 1
+
+
+def test_similar_open_tickets_are_found_by_distance_and_by_text(
+    sessions: sessionmaker[Session], router: Router, calendar: BusinessCalendar
+) -> None:
+    with unit_of_work(sessions) as session:
+        near, _ = service.create_ticket(
+            session,
+            intake("Us1", "k5", latitude=13.7300, longitude=100.5200),
+            router=router,
+            calendar=calendar,
+        )
+        typed, _ = service.create_ticket(
+            session,
+            intake("Us2", "k6", district="สาทร", description="ท่อระบายน้ำอุดตันหน้าตลาดน้ำท่วมขัง"),
+            router=router,
+            calendar=calendar,
+        )
+    args = {
+        "complaint_type": "complaint_road",
+        "line_user_id": "Unew",
+        "window": timedelta(days=7),
+        "radius_m": 200.0,
+        "min_similarity": 0.6,
+        "description": "",
+    }
+    with sessions() as session:
+        found = service.find_similar(
+            session, latitude=13.7310, longitude=100.5200, district=None, **args
+        )
+        assert found is not None and found.id == near.id  # ~110 m
+        assert (
+            service.find_similar(
+                session, latitude=13.7400, longitude=100.5200, district=None, **args
+            )
+            is None
+        )  # ~1.1 km
+        text_args = {**args, "description": "ท่อระบายน้ำอุดตันหน้าตลาด น้ำท่วมขังทุกครั้งที่ฝนตก"}
+        found = service.find_similar(
+            session, latitude=None, longitude=None, district="สาทร", **text_args
+        )
+        assert found is not None and found.id == typed.id
+        mine = {**text_args, "line_user_id": "Us2"}
+        assert (
+            service.find_similar(session, latitude=None, longitude=None, district="สาทร", **mine)
+            is None
+        )  # nobody is offered to join their own ticket
+
+
+def test_erasure_anonymises_tickets_and_forgets_the_person(
+    sessions: sessionmaker[Session], router: Router, calendar: BusinessCalendar
+) -> None:
+    with unit_of_work(sessions) as session:
+        ticket, _ = service.create_ticket(
+            session,
+            intake("Ugone", "k7", contact_phone="0812345678", share_identity=True),
+            router=router,
+            calendar=calendar,
+        )
+        ticket_id = ticket.id
+    with unit_of_work(sessions) as session:
+        counts = privacy.erase_citizen(session, "Ugone")
+        assert counts["tickets"] == 1
+    with sessions() as session:
+        kept = session.get_one(Ticket, ticket_id)
+        assert kept.citizen_id is None and kept.contact_phone is None and not kept.share_identity
+        assert service.citizen_by_line_id(session, "Ugone") is None
+        assert all(c.display_name is None for c in session.scalars(select(Citizen)))
+        kinds = session.scalars(
+            select(TicketEvent.kind).where(TicketEvent.ticket_id == ticket_id)
+        ).all()
+        assert "anonymised" in kinds
+
+
+def test_staff_passwords_are_hashed_and_tokens_expire(sessions: sessionmaker[Session]) -> None:
+    with unit_of_work(sessions) as session:
+        staff = auth.create_staff(
+            session, username="Somchai", password="a long passphrase", role="agent", agency_id="bma"
+        )
+        assert staff.password_hash.startswith("$argon2")
+        with pytest.raises(ValueError):
+            auth.create_staff(
+                session, username="x", password="short", role="agent", agency_id="bma"
+            )
+        with pytest.raises(ValueError):
+            auth.create_staff(
+                session, username="y", password="a long passphrase", role="agent", agency_id=None
+            )
+    with unit_of_work(sessions) as session:
+        assert auth.authenticate(session, "somchai", "wrong password!") is None
+        user = auth.authenticate(session, "SOMCHAI", "a long passphrase")
+        assert user is not None and user.scope == ["bma"]
+        live, _ = auth.issue_token(session, user.id, timedelta(hours=1))
+        dead, _ = auth.issue_token(session, user.id, timedelta(hours=-1))
+    with sessions() as session:
+        assert auth.staff_for_token(session, live) == user
+        assert auth.staff_for_token(session, dead) is None
+        assert auth.staff_for_token(session, "forged") is None
+    assert service.in_scope("bma-district-1004", ["bma"])
+    assert not service.in_scope("bmax", ["bma"]) and not service.in_scope("ocpb", ["bma"])
+    assert service.in_scope("ocpb", None)
