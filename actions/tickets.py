@@ -75,6 +75,9 @@ INTAKE_SLOTS = (
 )
 
 SKIP = "-"  # the value of a question the citizen skipped
+# How sure NLU must be that a typed message asks for a person before the intake stops
+# (anything less is read as the answer to the current question).
+HANDOFF_CONFIDENCE = 0.6
 # Thailand's bounding box (with a margin): a LINE location outside it is not ours.
 THAILAND = (5.3, 20.8, 97.0, 106.0)
 
@@ -204,7 +207,7 @@ class ValidateComplaintForm(FormValidationAction):
         domain: dict[str, Any],
     ) -> list[str]:
         """The questions still to ask; none once the citizen confirmed, cancelled or joined."""
-        if tracker.get_slot(OUTCOME) in {"confirmed", "cancelled", "joined"}:
+        if tracker.get_slot(OUTCOME) in {"confirmed", "cancelled", "joined", "handoff"}:
             return []
         slots = [DESCRIPTION, LOCATION]
         if tracker.get_slot(DUPLICATE_OF):
@@ -234,6 +237,11 @@ class ValidateComplaintForm(FormValidationAction):
         # Controls, whatever the question.
         if intent == "cancel" or (clean and _CANCEL_WORDS.match(clean)):
             return {OUTCOME: "cancelled"}
+        confidence = float(
+            ((tracker.latest_message or {}).get("intent") or {}).get("confidence") or 0
+        )
+        if intent == "request_human" and (text is None or confidence >= HANDOFF_CONFIDENCE):
+            return {OUTCOME: "handoff"}  # a person is asked for: not an answer to the question
         if intent == "complaint_change_type":
             _line(dispatcher, cards.type_choice_message())
             return {EDITING: "type"}
@@ -705,6 +713,9 @@ class ActionSubmitComplaint(Action):
         if outcome == "cancelled":
             _say(dispatcher, "ยกเลิกการแจ้งเรื่องนี้แล้วค่ะ หากต้องการแจ้งใหม่ พิมพ์เล่ามาได้เลยนะคะ")
             return reset
+        if outcome == "handoff":
+            dispatcher.utter_message(response="utter_handoff_requested")
+            return [*reset, SlotSet("handoff_requested", True)]
         if outcome == "joined":
             ticket_id = tracker.get_slot(DUPLICATE_OF)
             _say(

@@ -5,7 +5,8 @@ store or the action server fails, which a caller cannot tell from "nothing to sa
 channel answers 422 when a component failed on the message itself (retrying cannot
 help), 503 when handling the message raised otherwise, and 502 when Rasa swallowed an
 error (a failed custom action, a tracker store that fell back to memory), so the gateway
-can keep the message and tell the citizen the truth. It never logs message text.
+can keep the message and tell the citizen the truth. It never logs message text, and it
+installs `nlu.privacy` so that Rasa does not either.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from rasa.engine.exceptions import GraphComponentException
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from nlu import privacy
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +84,8 @@ class DeskInput(InputChannel):
             raise ValueError("the desk channel needs a token (RASA_TOKEN)")
         self.token = token
         _install_handler()
+        # Rasa has configured its logging by now: redact citizens' words from it.
+        privacy.install()
 
     def _authorised(self, request: Request) -> bool:
         header = request.headers.get("authorization", "")

@@ -17,6 +17,7 @@ from ticketchat import (
     LAT,
     LON,
     ROAD,
+    TICKET_ID,
     Chat,
     all_text,
     api,
@@ -242,3 +243,28 @@ def test_staff_of_another_agency_cannot_see_the_ticket(desk: Desk) -> None:
     with Session(create_engine(desk.settings.database_url)) as session:
         events = session.scalar(select(func.count()).where(TicketEvent.ticket_id == ticket_id))
     assert events == 1  # the outsider changed nothing
+
+
+def test_a_5000_character_description_is_kept_whole(desk: Desk) -> None:
+    chat = Chat(desk, user_id())
+    sentence = "ถนนในหมู่บ้านเป็นหลุมเป็นบ่อ น้ำขังทุกครั้งที่ฝนตก รถจักรยานยนต์ล้มบ่อยมาก "
+    long = (sentence * (5000 // len(sentence) + 1))[:5000]
+    first = said(chat.say(long))
+    assert "ถนน ทางเท้า สะพาน" in first and "ที่ไหน" in first, first
+    said(chat.say("ข้าม"))
+    said(chat.tap("/complaint_photos_done"))
+    said(chat.tap("/deny"))
+    summary = said(chat.tap("/deny"))
+    assert "5,000 ตัวอักษร" in summary
+    found = TICKET_ID.search(said(chat.tap("/complaint_confirm")))
+    assert found
+    stored = ticket(desk, found.group(0))
+    assert stored is not None and stored.description == long
+
+
+def test_asking_for_a_person_mid_intake_stops_the_form(desk: Desk) -> None:
+    chat = Chat(desk, user_id())
+    said(chat.say(ROAD))
+    answer = said(chat.tap("/request_human"))
+    assert "เจ้าหน้าที่" in answer
+    assert "ที่ไหน" not in answer  # not read as an address; the form asks nothing more
