@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings, get_settings
 from bot.db import make_engine, make_sessionmaker, unit_of_work
+from bot.handoff import live
 from bot.queue import EventQueue
-from bot.tickets.calendar import BusinessCalendar
+from bot.tickets.calendar import BusinessCalendar, OfficeHours
 from bot.tickets.routing import Router
 from bot.tickets.service import Notice
 
@@ -57,6 +58,19 @@ class Desk:
         from nlu.geo import load_gazetteer
 
         return PlaceMatcher(load_gazetteer())
+
+    @cached_property
+    def office_hours(self) -> OfficeHours:
+        """When call-centre staff answer chats (business days, Bangkok time)."""
+        return OfficeHours(self.settings.office_open, self.settings.office_close, self.calendar)
+
+    async def publish_console(self, queue: str, event: dict[str, Any]) -> None:
+        """A live update for the consoles watching `queue` (lost updates are caught up)."""
+        redis = Redis.from_url(self.settings.redis_url)
+        try:
+            await live.publish(redis, self.settings.redis_prefix, queue, event)
+        finally:
+            await redis.aclose()
 
     async def run(self, work: Callable[[Session], T]) -> T:
         """Runs `work` in one transaction, off the event loop."""

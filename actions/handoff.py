@@ -1,16 +1,57 @@
-"""Hand-off actions: the citizen asks for a person."""
+"""Hand-off actions: the citizen asks for a person, or the bot twice fails to understand."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+
+from actions.desk import Desk, shared_desk
+from bot.db import utcnow
+from bot.handoff import service as handoffs
+from bot.handoff import texts
+
+
+async def hand_off(
+    dispatcher: CollectingDispatcher, tracker: Tracker, reason: str, desk: Desk | None = None
+) -> list[EventType]:
+    """Queues the conversation for staff (or offers a message outside office hours) and
+    tells the citizen truthfully what happens next."""
+    desk = desk or shared_desk()
+    settings = desk.settings
+    hours = None if settings.office_always_open else desk.office_hours
+
+    def work(session: Any) -> handoffs.Requested:
+        return handoffs.request(
+            session,
+            line_user_id=tracker.sender_id,
+            reason=reason,
+            queue=settings.handoff_queue,
+            hours=hours,
+            minutes_per_citizen=settings.handoff_minutes_per_citizen,
+            now=utcnow(),
+        )
+
+    state = await desk.run(work)
+    if state.status == "closed" and state.next_open is not None:
+        lines = texts.closed(state.next_open, settings.office_open, settings.office_close)
+    elif state.status == "active":
+        lines = [{"type": "text", "text": texts.ACTIVE}]
+    else:
+        lines = texts.queued(state.handoff_id or 0, state.position, state.wait_minutes)
+        if state.created:
+            await desk.publish_console(
+                state.queue, {"type": "queue", "handoff_id": state.handoff_id}
+            )
+    for line in lines:
+        dispatcher.utter_message(json_message={"line": line})
+    return [SlotSet("handoff_requested", state.status != "closed")]
 
 
 class ActionRequestHuman(Action):
-    """Records that the citizen asked for staff and tells them what happens next."""
+    """The citizen asked for a person (typed, or a staff button)."""
 
     def name(self) -> str:
         """Action name, as in domain.yml."""
@@ -18,7 +59,45 @@ class ActionRequestHuman(Action):
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        """Answers with utter_handoff_requested; the hand-off issue queues the chat."""
-        dispatcher.utter_message(response="utter_handoff_requested")
-        return [SlotSet("handoff_requested", True)]
+    ) -> list[EventType]:
+        """Queues the conversation for staff."""
+        return await hand_off(dispatcher, tracker, "requested")
+
+
+# Messages the bot could not help with: not understood, or understood as outside what
+# the desk does. Two in a row and a person takes over.
+NOT_HELPED = frozenset({"nlu_fallback", "out_of_scope"})
+
+
+def _misunderstood_twice(tracker: Tracker) -> bool:
+    """Whether the bot could not help with the citizen's last two messages (counting only
+    since the last hand-off, so one miss after a hand-off does not start another)."""
+    intents: list[str | None] = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "slot" and event.get("name") == "handoff_requested":
+            break
+        if event.get("event") == "user":
+            intents.append((event.get("parse_data") or {}).get("intent", {}).get("name"))
+            if len(intents) == 2:
+                break
+    return len(intents) == 2 and all(intent in NOT_HELPED for intent in intents)
+
+
+class ActionNotUnderstood(Action):
+    """Not understood (or out of scope): say so once; twice in a row, hand over to a person."""
+
+    def name(self) -> str:
+        """Action name, as in domain.yml."""
+        return "action_not_understood"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """utter_default / utter_out_of_scope, or a hand-off after two in a row."""
+        if not _misunderstood_twice(tracker):
+            intent = (tracker.latest_message.get("intent") or {}).get("name")
+            first = "utter_out_of_scope" if intent == "out_of_scope" else "utter_default"
+            dispatcher.utter_message(response=first)
+            return []
+        dispatcher.utter_message(response="utter_handoff_misunderstood")
+        return await hand_off(dispatcher, tracker, "misunderstood")

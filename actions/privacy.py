@@ -52,6 +52,8 @@ class ActionPrivacyRequest(Action):
             lines.append(f"ชื่อใน LINE: {held['display_name']}")
         lines.append(f"ข้อความที่ส่งมา: {held['messages']} ข้อความ")
         lines.append(f"รูปภาพ: {held['photos']} รูป")
+        if held.get("handoffs"):
+            lines.append(f"การคุยกับเจ้าหน้าที่: {held['handoffs']} ครั้ง (ข้อความและบันทึกของเจ้าหน้าที่)")
         if held["phones"]:
             lines.append("เบอร์ติดต่อ: " + ", ".join(_masked(p) for p in held["phones"]))
         if held["ticket_lines"]:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from actions.catalogue import read_request
 from actions.desk import Desk, shared_desk
+from actions.handoff import hand_off
 from bot.tickets import cards
 from bot.tickets import service as tickets
 from bot.tickets.lifecycle import COMPLAINT_TYPES, STATUS_TH, TransitionError
@@ -463,6 +464,17 @@ def _similar(session: Session, desk: Desk, tracker: Tracker, update: dict[str, A
     return found.id if found else None
 
 
+# Every question of the intake offers a person (the hand-off's "staff button in forms").
+STAFF_CHIP = {"title": "คุยกับเจ้าหน้าที่", "payload": "/request_human"}
+
+
+def _ask(
+    dispatcher: CollectingDispatcher, text: str, buttons: list[dict[str, str]] | None = None
+) -> None:
+    """A question of the intake form, with the staff chip last."""
+    _say(dispatcher, text, [*(buttons or []), STAFF_CHIP])
+
+
 def _location_buttons() -> list[dict[str, str]]:
     return [
         {"title": "ส่งตำแหน่งปัจจุบัน", "payload": "@location"},
@@ -503,7 +515,7 @@ class ActionAskDescription(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """One question, with an example."""
-        _say(
+        _ask(
             dispatcher,
             "ช่วยเล่ารายละเอียดเพิ่มอีกนิดนะคะ เช่น พบปัญหาอะไร ที่ไหน ตั้งแต่เมื่อไร เจ้าหน้าที่จะได้เข้าไปดูได้ถูกจุดค่ะ",
         )
@@ -521,7 +533,7 @@ class ActionAskLocation(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """The question with a "send my location" chip."""
-        _say(
+        _ask(
             dispatcher,
             "ปัญหานี้อยู่ที่ไหนคะ 📍 กดปุ่ม “ส่งตำแหน่งปัจจุบัน” หรือพิมพ์ที่อยู่ "
             "เช่น ซอย ถนน ตำบล อำเภอ จังหวัด ถ้าไม่สะดวกกด “ข้าม” ได้ค่ะ",
@@ -554,7 +566,7 @@ class ActionAskDuplicate(Action):
         card = await desk.run(load)
         if card is not None:
             _line(dispatcher, card)
-        _say(
+        _ask(
             dispatcher,
             "มีคนแจ้งเรื่องแบบเดียวกันในบริเวณนี้ไว้แล้วค่ะ ร่วมแจ้งเรื่องนี้ (+1) "
             "เพื่อรับแจ้งความคืบหน้าไปด้วยกันไหมคะ หรือจะแจ้งเป็นเรื่องใหม่ก็ได้ค่ะ",
@@ -577,7 +589,7 @@ class ActionAskPhotos(Action):
         limit = shared_desk().settings.max_photos
         got = len(tracker.get_slot(PHOTO_IDS) or [])
         if got:
-            _say(
+            _ask(
                 dispatcher,
                 f"ได้รับรูปที่ {got} แล้วค่ะ ส่งเพิ่มได้อีก {limit - got} รูป หรือกด “เสร็จแล้ว”",
                 [
@@ -587,7 +599,7 @@ class ActionAskPhotos(Action):
                 ],
             )
             return []
-        _say(
+        _ask(
             dispatcher,
             f"มีรูปถ่ายไหมคะ 📷 ส่งได้สูงสุด {limit} รูป ถ้าไม่มีกด “ไม่มีรูป” ได้เลยค่ะ",
             [
@@ -610,7 +622,7 @@ class ActionAskPhone(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """The question with a skip chip."""
-        _say(
+        _ask(
             dispatcher,
             "ขอเบอร์โทรสำหรับให้เจ้าหน้าที่ติดต่อกลับได้ไหมคะ (ไม่บังคับ) พิมพ์เบอร์มาได้เลย หรือกด “ข้าม” ค่ะ",
             [{"title": "ข้าม", "payload": "/deny"}],
@@ -639,7 +651,7 @@ class ActionAskConsent(Action):
                 "ยินยอมให้ส่งชื่อ LINE และเบอร์โทรของคุณให้หน่วยงานที่รับเรื่องไหมคะ "
                 "เพื่อให้เจ้าหน้าที่ติดต่อกลับได้ ถ้าไม่ยินยอม หน่วยงานจะเห็นเฉพาะรายละเอียดปัญหาค่ะ"
             )
-        _say(dispatcher, text, _consent_buttons(tracker))
+        _ask(dispatcher, text, _consent_buttons(tracker))
         return []
 
 
@@ -662,7 +674,7 @@ class ActionAskOutcome(Action):
             buttons.append(
                 {"title": "ไม่แก้แล้ว", "payload": cards.payload("complaint_edit_field", field="none")}
             )
-            _say(dispatcher, "ต้องการแก้ไขข้อไหนคะ", buttons)
+            _ask(dispatcher, "ต้องการแก้ไขข้อไหนคะ", buttons)
             return []
         desk = shared_desk()
         complaint_type = str(tracker.get_slot(TYPE))
@@ -714,8 +726,7 @@ class ActionSubmitComplaint(Action):
             _say(dispatcher, "ยกเลิกการแจ้งเรื่องนี้แล้วค่ะ หากต้องการแจ้งใหม่ พิมพ์เล่ามาได้เลยนะคะ")
             return reset
         if outcome == "handoff":
-            dispatcher.utter_message(response="utter_handoff_requested")
-            return [*reset, SlotSet("handoff_requested", True)]
+            return [*reset, *await hand_off(dispatcher, tracker, "form")]
         if outcome == "joined":
             ticket_id = tracker.get_slot(DUPLICATE_OF)
             _say(

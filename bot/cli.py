@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import shutil
 import threading
 import time
@@ -30,7 +31,46 @@ def _local(url: str) -> bool:
     return (urlparse(url).hostname or "") in {"127.0.0.1", "localhost", "::1"}
 
 
-def _announce_when_ready(settings: Settings, started: float) -> None:
+DEV_STAFF = ROOT / "var" / "dev-staff.txt"
+
+
+def _seed_dev_staff(settings: Settings) -> str:
+    """Development only: an agent and a supervisor of the hand-off queue, created once with
+    random passwords kept in var/dev-staff.txt (owner-only), so the console can be tried."""
+    if settings.desk_env != "development":
+        return ""
+    if DEV_STAFF.exists():
+        return DEV_STAFF.read_text()
+    from bot.db import make_engine, make_sessionmaker, unit_of_work
+    from bot.staff import auth
+    from bot.staff.models import Staff
+
+    sessions = make_sessionmaker(make_engine(settings.database_url))
+    lines = []
+    with unit_of_work(sessions) as session:
+        if session.query(Staff).count():
+            return ""
+        for username, role, name in (
+            ("agent", "agent", "มาลี (ทดลอง)"),
+            ("supervisor", "supervisor", "สมชาย (หัวหน้าเวร ทดลอง)"),
+        ):
+            password = secrets.token_urlsafe(12)
+            auth.create_staff(
+                session,
+                username=username,
+                password=password,
+                role=role,
+                agency_id=settings.handoff_queue,
+                display_name=name,
+            )
+            lines.append(f"  {role:<10}  username: {username:<10}  password: {password}\n")
+    DEV_STAFF.parent.mkdir(parents=True, exist_ok=True)
+    DEV_STAFF.touch(mode=0o600)
+    DEV_STAFF.write_text("".join(lines))
+    return "".join(lines)
+
+
+def _announce_when_ready(settings: Settings, started: float, accounts: str = "") -> None:
     base = f"http://{settings.gateway_host}:{settings.gateway_port}"
     while True:
         try:
@@ -39,8 +79,14 @@ def _announce_when_ready(settings: Settings, started: float) -> None:
                 print(
                     f"\n  ✅ The desk is ready ({took:.0f} s).\n"
                     f"  LINE simulator: {base}/simulator\n"
+                    f"  Agent console:  {base}/console\n"
                     f"  Health:         {base}/healthz\n"
-                    "  Stop with Ctrl-C.\n",
+                    + (
+                        f"  Console accounts (development, {DEV_STAFF.name}):\n{accounts}"
+                        if accounts
+                        else ""
+                    )
+                    + "  Stop with Ctrl-C.\n",
                     flush=True,
                 )
                 return
@@ -71,7 +117,10 @@ def run() -> None:
     )
     for proc in procs:
         manager.add_process(proc.name, proc.command, env={**env, **proc.env}, cwd=str(ROOT))
-    threading.Thread(target=_announce_when_ready, args=(settings, started), daemon=True).start()
+    accounts = _seed_dev_staff(settings)
+    threading.Thread(
+        target=_announce_when_ready, args=(settings, started, accounts), daemon=True
+    ).start()
     manager.loop()
     raise typer.Exit(manager.returncode or 0)
 

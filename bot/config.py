@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -66,6 +67,24 @@ class Settings(BaseSettings):
     duplicate_radius_m: float = 200.0
     duplicate_min_similarity: float = 0.6
     api_token_ttl_hours: int = 12
+
+    # Hand-off to call-centre staff.
+    # The agency (data/agencies.yml id) whose queue takes hand-offs and left messages.
+    handoff_queue: str = "gov_contact_1111"
+    # Office hours, Bangkok time, on business days (Thai public holidays excluded).
+    office_open: time = time(8, 30)
+    office_close: time = time(16, 30)
+    # A call centre staffed around the clock: office hours and holidays never close chats.
+    office_always_open: bool = False
+    # Estimated minutes per waiting citizen before the queue has its own history.
+    handoff_minutes_per_citizen: float = Field(default=4.0, gt=0)
+    # Give waiting conversations to online agents in turn, within their capacity.
+    handoff_auto_assign: bool = True
+    # Console log-in: failed attempts allowed per account, and per address (a call centre
+    # behind one NAT address shares it), per window.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_max_failures_per_address: int = Field(default=50, ge=1)
+    login_window_minutes: int = Field(default=15, ge=1)
 
     # LINE API stand-in (development and tests only).
     standin_host: str = "127.0.0.1"

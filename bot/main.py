@@ -17,11 +17,13 @@ from bot import health, logs, metrics
 from bot.catalogue import views as catalogue_views
 from bot.catalogue.service import load_catalogue
 from bot.config import Settings, get_settings
+from bot.console import views as console_views
 from bot.db import make_engine, make_sessionmaker, migrate
 from bot.line import views as line_views
 from bot.line.intake import EventIntake
 from bot.nlu import views as nlu_views
 from bot.queue import EventQueue
+from bot.reports import views as report_views
 from bot.simulator import views as simulator_views
 from bot.tickets import views as ticket_views
 from bot.tickets.routing import Router
@@ -78,6 +80,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(nlu_views.router)
     app.include_router(catalogue_views.router)
     app.include_router(ticket_views.router)
+    app.include_router(console_views.router)
+    app.include_router(report_views.router)
     if settings.desk_env != "production":
         # The simulator signs webhooks with the channel secret: never in production.
         app.include_router(simulator_views.router)

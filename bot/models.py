@@ -2,6 +2,7 @@
 
 from bot.conversations.models import Citizen, Conversation
 from bot.db import Base
+from bot.handoff.models import ConversationNote, Handoff
 from bot.line.models import InboundEvent, OutboundMessage
 from bot.staff.models import AuditEntry, Staff, StaffToken
 from bot.tickets.models import Media, Ticket, TicketEvent, TicketFollower
@@ -11,6 +12,8 @@ __all__ = [
     "Base",
     "Citizen",
     "Conversation",
+    "ConversationNote",
+    "Handoff",
     "InboundEvent",
     "Media",
     "OutboundMessage",

@@ -4,7 +4,8 @@ Erasure keeps what agencies need to finish the work and nothing that identifies 
 person: tickets stay (their description and place are the problem itself) but lose the
 link to the citizen, the contact phone and the consent to share identity; messages lose
 their content; photos not attached to a ticket are deleted; the citizen's record keeps
-only an anonymous id (rows elsewhere point at it). Rasa's own record of the chat is
+only an anonymous id (rows elsewhere point at it); an open hand-off is closed and staff
+notes about the person deleted. Rasa's own record of the chat is
 deleted by the worker once the turn is over (bot.worker.handler.FORGET).
 """
 
@@ -15,6 +16,9 @@ import uuid
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from bot.conversations.models import Conversation
+from bot.db import utcnow
+from bot.handoff.models import OPEN_STATUSES, ConversationNote, Handoff
 from bot.line.models import InboundEvent, OutboundMessage
 from bot.staff.models import AuditEntry
 from bot.tickets.models import Media, Ticket, TicketEvent, TicketFollower
@@ -67,6 +71,20 @@ def erase_citizen(session: Session, line_user_id: str) -> dict[str, int]:
         update(OutboundMessage)
         .where(OutboundMessage.line_user_id == line_user_id)
         .values(messages=[], line_user_id="erased")
+    )
+    # Hand-offs: an open one is closed (nobody can be answered any more), staff notes
+    # about the person are deleted; the hand-off rows stay as anonymous counts.
+    conversations = select(Conversation.id).where(Conversation.citizen_id == citizen.id)
+    session.execute(
+        delete(ConversationNote).where(ConversationNote.conversation_id.in_(conversations))
+    )
+    session.execute(
+        update(Handoff)
+        .where(Handoff.citizen_id == citizen.id, Handoff.status.in_(OPEN_STATUSES))
+        .values(status="closed", ended_at=utcnow(), ended_by="citizen")
+    )
+    session.execute(
+        update(Conversation).where(Conversation.citizen_id == citizen.id).values(handler="bot")
     )
     citizen.line_user_id = f"erased:{uuid.uuid4().hex}"
     citizen.display_name = None

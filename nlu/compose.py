@@ -3,9 +3,9 @@
 Real complaints rarely state only the problem: they greet, say where (soi, road, landmark,
 district), since when, who suffers, and ask for action or say nobody came the last time.
 Our short examples taught the model that such context means `inform` or an agency
-complaint. This script wraps the hand-written complaint examples
-(`data/nlu/complaints.yml`, `data/nlu/complaints_detailed.yml`) in the same shared context
-pieces, for every complaint intent alike, so that the classifier learns that the context
+complaint. This script wraps the hand-written complaint examples (`data/nlu/complaints.yml`,
+`complaints_detailed.yml`, `complaints_citizen.yml`) in the same shared context pieces,
+for every complaint intent alike, so that the classifier learns that the context
 says nothing about the type, and writes `data/nlu/complaints_composed.yml`. Deterministic
 (fixed seed): rerun it after editing the examples or the pieces below; never edit the
 output by hand. Measured in docs/nlu.md: worth about a point of Traffy accuracy, and it
@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORES = (
     ROOT / "data" / "nlu" / "complaints.yml",
     ROOT / "data" / "nlu" / "complaints_detailed.yml",
+    ROOT / "data" / "nlu" / "complaints_citizen.yml",
 )
 DEFAULT_OUT = ROOT / "data" / "nlu" / "complaints_composed.yml"
 SEED = 20261122

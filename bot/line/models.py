@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base, utcnow
+from bot.staff import models as _staff  # noqa: F401 - FK target of staff_id
 
 
 class InboundEvent(Base):
@@ -63,6 +64,12 @@ class OutboundMessage(Base):
     )
     line_user_id: Mapped[str] = mapped_column(String(64), index=True)
     purpose: Mapped[str] = mapped_column(String(30), default="answer")
+    # The agent who wrote it (purpose "agent_reply"); NULL for the bot's messages.
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    # The citizen's event whose reply token this send may use (an agent's reply).
+    reply_to_event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inbound_event.id", ondelete="SET NULL")
+    )
     messages: Mapped[list[dict[str, Any]]]
     retry_key: Mapped[str] = mapped_column(String(36), unique=True)
     status: Mapped[str] = mapped_column(String(20), default="pending")

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pwdlib import PasswordHash
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.db import utcnow
@@ -106,6 +106,11 @@ def issue_token(session: Session, staff_id: int, ttl: timedelta) -> tuple[str, d
     expires = utcnow() + ttl
     session.add(StaffToken(staff_id=staff_id, token_hash=_digest(token), expires_at=expires))
     return token, expires
+
+
+def revoke_token(session: Session, token: str) -> None:
+    """Deletes a token (signing out)."""
+    session.execute(delete(StaffToken).where(StaffToken.token_hash == _digest(token)))
 
 
 def staff_for_token(session: Session, token: str) -> StaffUser | None:

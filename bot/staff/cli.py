@@ -30,6 +30,9 @@ def add(
     role: Annotated[str, typer.Option(help=f"one of {', '.join(ROLES)}")] = "agent",
     agency: Annotated[str | None, typer.Option(help="agency id (data/agencies.yml)")] = None,
     name: Annotated[str | None, typer.Option(help="display name")] = None,
+    capacity: Annotated[
+        int, typer.Option(min=1, max=50, help="conversations an agent handles at once")
+    ] = 5,
     password: Annotated[
         str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
     ] = "",
@@ -51,6 +54,7 @@ def add(
                 agency_id=agency,
                 display_name=name,
             )
+            staff.capacity = capacity
             auth.audit(session, None, "staff_created", staff.username, role=role, agency=agency)
     except ValueError as error:
         typer.echo(str(error), err=True)
@@ -67,7 +71,10 @@ def list_staff() -> None:
     with _sessions()() as session:
         for staff in session.scalars(select(Staff).order_by(Staff.username)):
             state = "active" if staff.active else "disabled"
-            typer.echo(f"{staff.username}\t{staff.role}\t{staff.agency_id or '*'}\t{state}")
+            typer.echo(
+                f"{staff.username}\t{staff.role}\t{staff.agency_id or '*'}\t"
+                f"capacity {staff.capacity}\t{state}"
+            )
 
 
 @app.command("disable")

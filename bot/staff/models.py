@@ -29,6 +29,8 @@ class Staff(Base):
     role: Mapped[str] = mapped_column(String(20))
     agency_id: Mapped[str | None] = mapped_column(String(80), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # How many conversations this agent handles at once (round-robin assignment).
+    capacity: Mapped[int] = mapped_column(default=5, server_default="5")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.catalogue.cards import clip, cut, thai_date
-from bot.tickets.lifecycle import COMPLAINT_TYPES_TH, STATUS_COLOUR, STATUS_TH
+from bot.tickets.lifecycle import COMPLAINT_TYPES_TH, STATUS_COLOUR, STATUS_TH, TICKET_TYPES_TH
 
 if TYPE_CHECKING:
     from bot.tickets.models import Ticket, TicketEvent
@@ -35,7 +35,7 @@ def payload(intent: str, **entities: Any) -> str:
 
 def type_label(complaint_type: str) -> str:
     """The Thai name of a complaint type."""
-    return COMPLAINT_TYPES_TH.get(complaint_type, "เรื่องร้องเรียน")
+    return TICKET_TYPES_TH.get(complaint_type, "เรื่องร้องเรียน")
 
 
 def local_time(moment: datetime) -> str:

@@ -110,3 +110,8 @@ COMPLAINT_TYPES_TH: dict[str, str] = {
     "complaint_official_conduct": "การให้บริการของเจ้าหน้าที่รัฐ",
 }
 COMPLAINT_TYPES: tuple[str, ...] = tuple(COMPLAINT_TYPES_TH)
+# A message a citizen left for staff outside office hours (filed as a ticket of the
+# hand-off queue's agency, not routed by complaint type).
+LEFT_MESSAGE = "left_message"
+TICKET_TYPES_TH: dict[str, str] = {**COMPLAINT_TYPES_TH, LEFT_MESSAGE: "ฝากข้อความถึงเจ้าหน้าที่"}
+TICKET_TYPES: tuple[str, ...] = tuple(TICKET_TYPES_TH)

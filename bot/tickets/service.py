@@ -33,7 +33,7 @@ from bot.tickets.lifecycle import (
     new_ticket_id,
 )
 from bot.tickets.models import Media, Ticket, TicketEvent, TicketFollower
-from bot.tickets.routing import Router
+from bot.tickets.routing import Route, Router
 
 
 @dataclass
@@ -88,14 +88,18 @@ def create_ticket(
     router: Router,
     calendar: BusinessCalendar,
     now: datetime | None = None,
+    route: Route | None = None,
 ) -> tuple[Ticket, bool]:
-    """Files the intake as a ticket; (ticket, created). The same intake key twice files once."""
+    """Files the intake as a ticket; (ticket, created). The same intake key twice files once.
+
+    `route` overrides the router (a message left for staff goes to the hand-off queue).
+    """
     existing = session.scalars(select(Ticket).where(Ticket.intake_key == intake.intake_key)).first()
     if existing is not None:
         return existing, False
     now = now or utcnow()
     citizen = ensure_citizen(session, intake.line_user_id)
-    route = router.route(intake.complaint_type, intake.province, intake.district)
+    route = route or router.route(intake.complaint_type, intake.province, intake.district)
     for _ in range(5):  # 40 random bits: a collision is rare, but never fatal
         ticket_id = new_ticket_id()
         if session.get(Ticket, ticket_id) is None:
@@ -483,7 +487,14 @@ def citizen_summary(session: Session, line_user_id: str) -> dict[str, Any]:
 
     citizen = citizen_by_line_id(session, line_user_id)
     if citizen is None:
-        return {"known": False, "tickets": [], "phones": [], "messages": 0, "photos": 0}
+        return {
+            "known": False,
+            "tickets": [],
+            "phones": [],
+            "messages": 0,
+            "photos": 0,
+            "handoffs": 0,
+        }
     tickets = recent_for_citizen(session, line_user_id, limit=100)
     phones = sorted({t.contact_phone for t in tickets if t.contact_phone})
     messages = session.scalar(
@@ -492,6 +503,9 @@ def citizen_summary(session: Session, line_user_id: str) -> dict[str, Any]:
         )
     )
     photo_count = session.scalar(select(func.count()).where(Media.citizen_id == citizen.id))
+    from bot.handoff.models import Handoff
+
+    handoffs = session.scalar(select(func.count()).where(Handoff.citizen_id == citizen.id))
     return {
         "known": True,
         "display_name": citizen.display_name,
@@ -499,6 +513,7 @@ def citizen_summary(session: Session, line_user_id: str) -> dict[str, Any]:
         "phones": phones,
         "messages": messages or 0,
         "photos": photo_count or 0,
+        "handoffs": handoffs or 0,
         "since": citizen.created_at,
     }
 

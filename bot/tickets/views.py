@@ -24,7 +24,7 @@ from bot.deps import SettingsDep
 from bot.staff import auth
 from bot.staff.auth import StaffDep, StaffUser
 from bot.tickets import service
-from bot.tickets.lifecycle import COMPLAINT_TYPES, STATUSES, TransitionError, allowed_targets
+from bot.tickets.lifecycle import STATUSES, TICKET_TYPES, TransitionError, allowed_targets
 from bot.tickets.models import Media, Ticket
 from bot.tickets.routing import Router
 
@@ -250,7 +250,7 @@ async def list_tickets(
 ) -> dict[str, Any]:
     """Tickets in the caller's scope, newest first, filtered and paginated."""
     unknown = [s for s in status_ if s not in STATUSES] + [
-        t for t in complaint_type if t not in COMPLAINT_TYPES
+        t for t in complaint_type if t not in TICKET_TYPES
     ]
     if unknown:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"unknown: {', '.join(unknown)}")

@@ -19,9 +19,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import messages, metrics
 from bot.config import Settings
+from bot.db import unit_of_work, utcnow
+from bot.handoff import service as handoffs
+from bot.handoff import texts as handoff_texts
 from bot.line import convert
 from bot.line.client import Channel, ReplyTokenRejected, SendError
+from bot.line.models import InboundEvent
 from bot.tickets import media
+from bot.tickets.calendar import BusinessCalendar, OfficeHours
+from bot.tickets.routing import Router
 from bot.worker import store
 from bot.worker.rasa import RasaClient, RasaRejected, RasaUnavailable
 from bot.worker.store import EventView
@@ -41,6 +47,8 @@ class RetryLater(Exception):
 
 
 Step = Callable[["Handler", EventView], Awaitable[str]]
+# Publishes a live console update: (queue, event).
+Publish = Callable[[str, dict[str, Any]], Awaitable[None]]
 
 
 class Handler:
@@ -54,8 +62,13 @@ class Handler:
         channel: Channel,
         rasa: RasaClient,
         forget: Callable[[str], Awaitable[None]] | None = None,
+        publish: Publish | None = None,
     ) -> None:
         self.settings = settings
+        # Tells agents' consoles about what reached a conversation staff handle.
+        self.publish = publish
+        self._router: Router | None = None
+        self._calendar: BusinessCalendar | None = None
         # Deletes Rasa's record of a conversation (after a citizen's erasure request).
         self.forget = forget
         self.sessions = sessions
@@ -74,6 +87,18 @@ class Handler:
     async def _db(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.to_thread(fn, self.sessions, *args)
 
+    async def routing(self) -> tuple[Router, BusinessCalendar]:
+        """Complaint routing and the business calendar, loaded on first use."""
+        if self._router is None or self._calendar is None:
+            self._router = await asyncio.to_thread(Router.load)
+            self._calendar = await asyncio.to_thread(BusinessCalendar.load)
+        return self._router, self._calendar
+
+    async def office_hours(self) -> OfficeHours:
+        """The call centre's office hours."""
+        _, calendar = await self.routing()
+        return OfficeHours(self.settings.office_open, self.settings.office_close, calendar)
+
     async def handle(self, event_id: int) -> str:
         """Handles the event to the end; returns the outcome (done, skipped, ...)."""
         event: EventView | None = await self._db(store.load, event_id)
@@ -90,6 +115,13 @@ class Handler:
                 )
                 if event.source_type in {"group", "room"} and event.event_type == "message":
                     step = _group_message
+                elif _citizen_speaks(event):
+                    # While staff handle the conversation the bot is silent.
+                    who = await self._db(_handler_of, event.line_user_id)
+                    if who == "staff":
+                        step = _to_staff
+                    elif who == "message":
+                        step = _leave_message
                 outcome = await step(self, event)
         finally:
             del self._starting[event_id]
@@ -155,12 +187,21 @@ class Handler:
 
     async def send_outbox(self, outbound_id: int) -> str:
         """Pushes one stored notice (a ticket update) with its retry key."""
-        found = await self._db(store.outbox_send, outbound_id)
+        found: store.OutboxSend | None = await self._db(store.outbox_send, outbound_id)
         if found is None:
             return "already_handled"
-        to, send = found
+        to, send, via = found.to, found.send, "push"
         try:
-            result = await self.channel.push(to, send.messages, send.retry_key)
+            result = None
+            if found.reply_token:
+                # An agent's answer while the citizen's token is fresh: free for LINE.
+                try:
+                    result = await self.channel.reply(found.reply_token, send.messages)
+                    via = "reply"
+                except ReplyTokenRejected:
+                    metrics.SEND_FAILURES.labels(reason="reply_token").inc()
+            if result is None:
+                result = await self.channel.push(to, send.messages, send.retry_key)
         except SendError as error:
             if error.status is None or error.status == 429 or error.status >= 500:
                 metrics.SEND_FAILURES.labels(reason="unavailable").inc()
@@ -169,8 +210,8 @@ class Handler:
             logger.error("outbox %s: LINE refused the notice: %s", outbound_id, error.status)
             await self._db(store.mark_send_failed, send.id, str(error))
             return "failed"
-        metrics.MESSAGES_OUT.labels(via="push").inc(len(send.messages))
-        await self._db(store.mark_sent, send.id, "push", result.request_id, None)
+        metrics.MESSAGES_OUT.labels(via=via).inc(len(send.messages))
+        await self._db(store.mark_sent, send.id, via, result.request_id, None)
         return "done"
 
     async def _notify_delay(self, event: EventView) -> None:
@@ -253,23 +294,35 @@ async def _text(handler: Handler, event: EventView) -> str:
     text = str((event.payload.get("message") or {}).get("text") or "")
     if not text.strip():  # unsent by the citizen (redacted) before we got to it
         return await handler.finish(event, "skipped")
-    return await handler.ask_rasa(event, text)
+    return await handler.ask_rasa(event, typed(text))
 
 
-async def _image(handler: Handler, event: EventView) -> str:
-    """Downloads the photo now (LINE keeps content only for a while), then asks Rasa."""
+def typed(text: str) -> str:
+    """What a citizen typed, never read as a command: Rasa takes "/intent{...}" as an
+    intent given outright (buttons use that, as postbacks), so a typed leading slash
+    becomes a full-width one (the same to a reader, plain text to Rasa)."""
+    stripped = text.lstrip()
+    return "／" + stripped[1:] if stripped.startswith("/") else text
+
+
+async def _photo(handler: Handler, event: EventView) -> tuple[str | None, str | None]:
+    """Downloads and stores the citizen's photo: (media id, None) or (None, what to say).
+
+    LINE keeps content only for a while, so it is fetched when it arrives. A photo from
+    an external provider (no content at LINE) gives (None, None).
+    """
     message = event.payload.get("message") or {}
     message_id = str(message.get("id") or "")
     provider = (message.get("contentProvider") or {}).get("type", "line")
     if provider != "line" or not event.line_user_id:
-        return await handler.ask_rasa(event, "/share_photo")
+        return None, None
     try:
         data, _content_type = await handler.channel.content(message_id)
     except SendError as error:
         if error.status is None or error.status == 429 or error.status >= 500:
             raise RetryLater(f"line content {error.status}") from error
         logger.warning("event %s: photo content gone (%s)", event.id, error.status)
-        return await handler.answer(event, [{"type": "text", "text": messages.PHOTO_GONE}])
+        return None, messages.PHOTO_GONE
     stored = await asyncio.to_thread(
         media.store_photo,
         handler.sessions,
@@ -279,11 +332,22 @@ async def _image(handler: Handler, event: EventView) -> str:
         max_bytes=handler.settings.max_photo_bytes,
     )
     if stored.refused == "too_large":
-        text = messages.PHOTO_TOO_LARGE.format(mb=handler.settings.max_photo_bytes // 1_000_000)
-        return await handler.answer(event, [{"type": "text", "text": text}])
+        return None, messages.PHOTO_TOO_LARGE.format(
+            mb=handler.settings.max_photo_bytes // 1_000_000
+        )
     if stored.refused:
-        return await handler.answer(event, [{"type": "text", "text": messages.PHOTO_UNREADABLE}])
-    return await handler.ask_rasa(event, "/share_photo" + json.dumps({"media_id": stored.media_id}))
+        return None, messages.PHOTO_UNREADABLE
+    return stored.media_id, None
+
+
+async def _image(handler: Handler, event: EventView) -> str:
+    """Stores the photo, then tells Rasa it was shared (with its media id)."""
+    media_id, refusal = await _photo(handler, event)
+    if refusal:
+        return await handler.answer(event, [{"type": "text", "text": refusal}])
+    if media_id is None:
+        return await handler.ask_rasa(event, "/share_photo")
+    return await handler.ask_rasa(event, "/share_photo" + json.dumps({"media_id": media_id}))
 
 
 async def _location(handler: Handler, event: EventView) -> str:
@@ -370,5 +434,172 @@ DISPATCH: dict[tuple[str, str | None], Step] = {
     ("join", None): _join,
 }
 
-# Gateway postbacks by their action= field (later issues add handoff, rating, ...).
-POSTBACK_ACTIONS: dict[str, Step] = {}
+# Hand-off: while staff handle a conversation ------------------------------------
+
+
+def _citizen_speaks(event: EventView) -> bool:
+    """A citizen's own message or chip (not a gateway button) in a one-to-one chat."""
+    if event.source_type != "user" or not event.line_user_id:
+        return False
+    if event.event_type == "message":
+        return True
+    if event.event_type == "postback":
+        data = str((event.payload.get("postback") or {}).get("data") or "")
+        return data.startswith("/")
+    return False
+
+
+def _handler_of(sessions: sessionmaker[Session], line_user_id: str) -> str:
+    with sessions() as session:
+        return handoffs.handler_of(session, line_user_id)
+
+
+def _staff_message(sessions: sessionmaker[Session], event_id: int) -> tuple[int, str] | None:
+    """(hand-off id, queue) the citizen's event belongs to, with the event closed."""
+    with unit_of_work(sessions) as session:
+        event = session.get_one(InboundEvent, event_id)
+        event.status = "done"
+        event.processed_at = utcnow()
+        if event.conversation_id is None:
+            return None
+        handoff = handoffs.open_handoff(session, event.conversation_id)
+        return None if handoff is None else (handoff.id, handoff.queue)
+
+
+async def _to_staff(handler: Handler, event: EventView) -> str:
+    """The citizen's message goes to the console, not to Rasa (photos stored first)."""
+    media_ids: dict[str, str] = {}
+    if event.message_type == "image":
+        media_id, refusal = await _photo(handler, event)
+        if refusal:
+            # The agent could not see it either: the citizen must know now.
+            return await handler.answer(event, [{"type": "text", "text": refusal}])
+        if media_id:
+            media_ids[str((event.payload.get("message") or {}).get("id"))] = media_id
+    begun = await handler._started(event.id)
+    found = await handler._db(_staff_message, event.id)
+    if found is None:
+        return "done"
+    handoff_id, queue = found
+    if handler.publish is not None:
+        entry = handoffs.citizen_entry(event.payload, media_ids)
+        entry.update(at=utcnow().isoformat(), key=f"e{event.id}")
+        await handler.publish(
+            queue,
+            {
+                "type": "message",
+                "handoff_id": handoff_id,
+                "conversation_id": begun.conversation_id,
+                "entry": entry,
+            },
+        )
+    return "done"
+
+
+def _leave(
+    sessions: sessionmaker[Session],
+    event: EventView,
+    text: str,
+    queue: str,
+    router: Router,
+    calendar: BusinessCalendar,
+) -> str:
+    with unit_of_work(sessions) as session:
+        ticket = handoffs.leave_message(
+            session,
+            line_user_id=event.line_user_id or "",
+            text=text,
+            event_id=event.id,
+            queue=queue,
+            router=router,
+            calendar=calendar,
+        )
+        return ticket.id
+
+
+async def _leave_message(handler: Handler, event: EventView) -> str:
+    """Outside office hours: the citizen's typed message becomes a ticket for staff."""
+    message = event.payload.get("message") or {}
+    text = str(message.get("text") or "").strip() if event.message_type == "text" else ""
+    if not text:
+        return await handler.answer(event, handoff_texts.leave_text_only())
+    await handler._started(event.id)
+    router, calendar = await handler.routing()
+    ticket_id = await asyncio.to_thread(
+        _leave, handler.sessions, event, text, handler.settings.handoff_queue, router, calendar
+    )
+    hours = await handler.office_hours()
+    reply = handoff_texts.left(ticket_id, hours.next_open(utcnow()))
+    return await handler.answer(event, [{"type": "text", "text": reply}])
+
+
+def _postback_field(event: EventView, name: str) -> str:
+    data = str((event.payload.get("postback") or {}).get("data") or "")
+    return (parse_qs(data).get(name) or [""])[0]
+
+
+def _cancel(
+    sessions: sessionmaker[Session], line_user_id: str, handoff_id: int | None
+) -> str | None:
+    with unit_of_work(sessions) as session:
+        cancelled = handoffs.cancel(session, line_user_id, handoff_id)
+        return None if cancelled is None else cancelled.queue
+
+
+async def _cancel_handoff(handler: Handler, event: EventView) -> str:
+    raw = _postback_field(event, "h")
+    await handler._started(event.id)
+    queue = await handler._db(
+        _cancel, event.line_user_id or "", int(raw) if raw.isdigit() else None
+    )
+    if queue is None:
+        return await handler.answer(event, [{"type": "text", "text": handoff_texts.NOT_WAITING}])
+    if handler.publish is not None:
+        await handler.publish(queue, {"type": "queue"})
+    return await handler.answer(event, [{"type": "text", "text": handoff_texts.CANCELLED}])
+
+
+def _rate(sessions: sessionmaker[Session], handoff_id: int, line_user_id: str, score: int) -> str:
+    with unit_of_work(sessions) as session:
+        return handoffs.rate(session, handoff_id, line_user_id, score)
+
+
+async def _rate_handoff(handler: Handler, event: EventView) -> str:
+    raw_id, raw_score = _postback_field(event, "h"), _postback_field(event, "score")
+    if not (raw_id.isdigit() and raw_score.isdigit()):
+        return await handler.answer(event, [{"type": "text", "text": messages.POSTBACK_EXPIRED}])
+    outcome = await handler._db(_rate, int(raw_id), event.line_user_id or "", int(raw_score))
+    text = {
+        "rated": handoff_texts.RATED,
+        "already": handoff_texts.RATED_ALREADY,
+    }.get(outcome, messages.POSTBACK_EXPIRED)
+    return await handler.answer(event, [{"type": "text", "text": text}])
+
+
+def _set_leaving(sessions: sessionmaker[Session], line_user_id: str, leaving: bool) -> None:
+    with unit_of_work(sessions) as session:
+        if leaving:
+            handoffs.start_leaving_message(session, line_user_id)
+        else:
+            handoffs.stop_leaving_message(session, line_user_id)
+
+
+async def _start_leaving(handler: Handler, event: EventView) -> str:
+    await handler._started(event.id)
+    await handler._db(_set_leaving, event.line_user_id or "", True)
+    return await handler.answer(event, handoff_texts.leave_prompt())
+
+
+async def _stop_leaving(handler: Handler, event: EventView) -> str:
+    await handler._started(event.id)
+    await handler._db(_set_leaving, event.line_user_id or "", False)
+    return await handler.answer(event, [{"type": "text", "text": handoff_texts.LEAVE_STOPPED}])
+
+
+# Gateway postbacks by their action= field.
+POSTBACK_ACTIONS: dict[str, Step] = {
+    "cancel_handoff": _cancel_handoff,
+    "rate_handoff": _rate_handoff,
+    "leave_message": _start_leaving,
+    "no_message": _stop_leaving,
+}

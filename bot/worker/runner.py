@@ -9,6 +9,7 @@ import socket
 import time
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -17,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 from bot import messages, metrics
 from bot.config import Settings
 from bot.db import make_engine, make_sessionmaker, migrate, unit_of_work, utcnow
+from bot.handoff import live
 from bot.line import service
 from bot.line.client import LineChannel
 from bot.queue import Entry, EventQueue
@@ -67,6 +69,7 @@ class Worker:
             channel=channel,
             rasa=rasa,
             forget=self._forget,
+            publish=self._publish,
         )
         logger.info("worker %s starting: %d partitions", self.owner, settings.queue_partitions)
         try:
@@ -224,6 +227,10 @@ class Worker:
             return tickets.close_expired(
                 session, window=timedelta(days=self.settings.reopen_window_days)
             )
+
+    async def _publish(self, queue: str, event: dict[str, Any]) -> None:
+        """A live update for the consoles watching `queue`."""
+        await live.publish(self.redis, self.settings.redis_prefix, queue, event)
 
     async def _forget(self, line_user_id: str) -> None:
         """Deletes Rasa's tracker of this citizen (same Redis, Rasa's key layout)."""

@@ -33,6 +33,7 @@ class EventView:
     age_s: float
     attempts: int
     citizen_id: int | None
+    conversation_id: int | None = None
 
 
 def _view(event: InboundEvent) -> EventView:
@@ -49,6 +50,7 @@ def _view(event: InboundEvent) -> EventView:
         age_s=(utcnow() - _aware(event.received_at)).total_seconds(),
         attempts=event.attempts,
         citizen_id=event.citizen_id,
+        conversation_id=event.conversation_id,
     )
 
 
@@ -272,16 +274,46 @@ def redact_unsent(
 # Outbox: notices not caused by an inbound event (ticket updates) ---------------------
 
 
-def outbox_send(
-    sessions: sessionmaker[Session], outbound_id: int
-) -> tuple[str, PendingSend] | None:
-    """(LINE user id, send) of a pending outbox row; None when sent, failed or gone."""
+@dataclass(frozen=True)
+class OutboxSend:
+    """A pending outbox row: who it goes to, the send, and a reply token it may use."""
+
+    to: str
+    send: PendingSend
+    reply_token: str | None
+
+
+def outbox_send(sessions: sessionmaker[Session], outbound_id: int) -> OutboxSend | None:
+    """A pending outbox row; None when sent, failed or gone.
+
+    An agent's reply carries the citizen's latest event: its reply token is offered when
+    still fresh and not used by any earlier send (the bot's answer or another reply).
+    """
     with sessions() as session:
         row = session.get(OutboundMessage, outbound_id)
         if row is None or row.status != "pending" or row.inbound_event_id is not None:
             return None
-        return row.line_user_id, PendingSend(
-            id=row.id, messages=list(row.messages), retry_key=row.retry_key
+        token = None
+        if row.reply_to_event_id is not None:
+            event = session.get(InboundEvent, row.reply_to_event_id)
+            used = session.scalar(
+                select(OutboundMessage.id)
+                .where(
+                    OutboundMessage.via == "reply",
+                    (OutboundMessage.inbound_event_id == row.reply_to_event_id)
+                    | (OutboundMessage.reply_to_event_id == row.reply_to_event_id),
+                )
+                .limit(1)
+            )
+            fresh = (
+                event is not None and (utcnow() - _aware(event.received_at)).total_seconds() < 50
+            )
+            if event is not None and event.reply_token and fresh and used is None:
+                token = event.reply_token
+        return OutboxSend(
+            to=row.line_user_id,
+            send=PendingSend(id=row.id, messages=list(row.messages), retry_key=row.retry_key),
+            reply_token=token,
         )
 
 

@@ -1,2 +1,3 @@
 """Candidate NLU pipelines (`*.yml`), the code that compares them and renders reports, and
-the one component they added (`tfidf.TfidfLogisticRegressionClassifier`)."""
+the components they added (`tfidf.TfidfLogisticRegressionClassifier`,
+`thai_words.ThaiWordCountVectorsFeaturizer`)."""

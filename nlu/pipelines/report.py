@@ -6,11 +6,21 @@ Rendering only; the numbers come from `nlu.evaluate.evaluate`.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from nlu.evaluate import pick_threshold
+
+# An intent name. Rasa reads a message that starts with "/" as "/intent{...}" and answers
+# with the message itself as the intent, so a predicted "intent" may be citizen text.
+_INTENT_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def _intent_or_text(name: str) -> str:
+    """The name if it is an intent's; a placeholder where it is a message's text."""
+    return name if _INTENT_NAME.fullmatch(name) else "(a message read as an intent name)"
 
 
 def plot_confusion(labels: Sequence[str], matrix: Sequence[Sequence[int]], path: Path) -> None:
@@ -97,10 +107,15 @@ def render_markdown(report: dict[str, Any], model: str) -> str:
             f"{100 * traffy['non_complaint_rate']:.1f} %.",
             "",
             "Predicted intents: "
-            + ", ".join(f"{name} {count}" for name, count in traffy["predicted"].items()),
+            + ", ".join(
+                f"{_intent_or_text(name)} {count}" for name, count in traffy["predicted"].items()
+            ),
             "",
             "Most frequent mistakes on single-label rows (gold → predicted): "
-            + ", ".join(f"{pair} {n}" for pair, n in traffy["single_top_mistakes"].items()),
+            + ", ".join(
+                " → ".join(_intent_or_text(part) for part in pair.split(" → ")) + f" {n}"
+                for pair, n in traffy["single_top_mistakes"].items()
+            ),
         ]
     swept = report["sweep"]
     pick = swept["pick"]

@@ -71,6 +71,8 @@ def make_settings(pg_url: str, redis_prefix: str, **overrides: object) -> Settin
         "retry_max_delay_s": 2.0,
         "loading_after_s": 0.0,
         "log_level": "INFO",
+        # Tests run at any hour: the closed-office path has its own tests.
+        "office_always_open": True,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
@@ -84,7 +86,8 @@ def desk(
     model = ROOT / "models" / "desk.tar.gz"
     if not model.exists():
         pytest.fail("no trained model: run `make test` (it trains models/desk.tar.gz)")
-    settings = make_settings(pg_url, redis_prefix)
+    # Agents claim by hand here (claim races are tested); round-robin has its own tests.
+    settings = make_settings(pg_url, redis_prefix, handoff_auto_assign=False)
     multiproc: Path = tmp_path_factory.mktemp("prometheus")
     env = devstack.base_env(settings, {"PROMETHEUS_MULTIPROC_DIR": str(multiproc)})
     procs = devstack.processes(settings, with_redis=False, with_standin=True, model=model)

@@ -24,7 +24,8 @@ pytestmark = pytest.mark.stack
 
 # Response names are asserted through facts of their text (see domain.yml).
 GREETING_MARK = "ยินดีให้บริการ"
-HANDOFF_MARK = "เจ้าหน้าที่"
+HANDOFF_MARK = "คิว"  # the queue position
+THANKS_MARK = "ยินดีค่ะ"
 DELAY_MARK = "ขัดข้องชั่วคราว"
 
 
@@ -108,12 +109,15 @@ def test_a_quick_reply_postback_reaches_rasa_as_an_intent(desk: Desk) -> None:
 
 def test_messages_of_one_citizen_are_answered_in_order(desk: Desk) -> None:
     user = user_id()
-    for text in ("สวัสดีครับ", "คุยกับเจ้าหน้าที่", "ขอบคุณครับ"):
+    for text in ("สวัสดีครับ", "ขอบคุณครับ", "คุยกับเจ้าหน้าที่", "ขอบคุณครับ"):
         desk.say(user, text)
     delivered = desk.wait_delivered(user, 3)
     said = texts(delivered)
     assert GREETING_MARK in said[0]
-    assert HANDOFF_MARK in said[1]
+    assert THANKS_MARK in said[1]
+    assert HANDOFF_MARK in said[2]
+    time.sleep(2)
+    assert len(desk.delivered(user)) == 3  # the last one went to staff: the bot is silent
 
 
 def test_sticker_photo_and_location_each_get_a_true_answer(desk: Desk) -> None:

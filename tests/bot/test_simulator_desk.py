@@ -49,7 +49,14 @@ def test_a_newcomer_chats_with_the_desk_in_the_simulator(desk: Desk, page: Page)
     chip.click()
     expect(page.get_by_test_id("user-message")).to_have_count(2)
     expect(page.get_by_test_id("bot-message")).to_have_count(4)
-    expect(page.get_by_test_id("bot-message").nth(3)).to_contain_text("1111")
+    expect(page.get_by_test_id("bot-message").nth(3)).to_contain_text("คิว")
+
+    # Waiting for staff: the newcomer changes their mind and is back with the bot.
+    cancel = page.get_by_test_id("quick-reply").filter(has_text="ยกเลิกการรอ")
+    expect(cancel).to_have_count(1)
+    cancel.click()
+    expect(page.get_by_test_id("bot-message")).to_have_count(5)
+    expect(page.get_by_test_id("bot-message").nth(4)).to_contain_text("ยกเลิกการรอ")
 
     # A service question: the answer is a Flex card, rendered readably.
     page.get_by_test_id("message-input").fill("ต่อพาสปอร์ตต้องใช้อะไรบ้างคะ")

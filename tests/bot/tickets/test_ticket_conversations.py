@@ -264,7 +264,9 @@ def test_a_5000_character_description_is_kept_whole(desk: Desk) -> None:
 
 def test_asking_for_a_person_mid_intake_stops_the_form(desk: Desk) -> None:
     chat = Chat(desk, user_id())
-    said(chat.say(ROAD))
+    question = chat.say(ROAD)
+    assert "/request_human" in postbacks(question[-1])  # every question offers a person
     answer = said(chat.tap("/request_human"))
-    assert "เจ้าหน้าที่" in answer
+    assert "เจ้าหน้าที่" in answer and "คิว" in answer  # queued for staff
     assert "ที่ไหน" not in answer  # not read as an address; the form asks nothing more
+    assert chat.say("ยังอยู่ไหมคะ") == []  # the bot is silent while staff have it

@@ -1,0 +1,159 @@
+"""Console sign-in: session cookie, CSRF tokens, log-in rate limits, role guards.
+
+The session is a staff token (bot.staff.auth, only its hash stored) in an HttpOnly,
+SameSite=Strict cookie scoped to /console. Every state-changing request carries the
+session's CSRF token (an HMAC of the token under SESSION_SECRET) in `X-CSRF-Token`,
+and its Origin, when the browser sends one, must be this host. The log-in form is
+protected the same way with a pre-session cookie (double submit).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request, status
+from redis.exceptions import RedisError
+
+from bot.config import Settings
+from bot.staff.auth import StaffUser, staff_for_token
+
+COOKIE = "desk_console"
+LOGIN_COOKIE = "desk_login"
+CSRF_HEADER = "X-CSRF-Token"
+PATH = "/console"
+
+
+def settings_of(request: Request) -> Settings:
+    """The app's settings."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def csrf_for(secret: str, token: str) -> str:
+    """The CSRF token bound to one session (or one log-in form)."""
+    return hmac.new(secret.encode(), f"csrf:{token}".encode(), hashlib.sha256).hexdigest()
+
+
+def cookie_options(settings: Settings) -> dict[str, Any]:
+    """HttpOnly, SameSite=Strict, Secure outside development, path /console."""
+    return {
+        "httponly": True,
+        "samesite": "strict",
+        "secure": settings.desk_env == "production",
+        "path": PATH,
+    }
+
+
+def new_login_nonce() -> str:
+    """A random value for the pre-session cookie of the log-in form."""
+    return secrets.token_urlsafe(24)
+
+
+def _same_origin(request: Request) -> bool:
+    origin = request.headers.get("origin")
+    if origin is None or origin == "null":
+        return origin is None
+    host = request.headers.get("host", "")
+    return origin.split("://", 1)[-1] == host
+
+
+def check_login_csrf(request: Request, form_token: str) -> bool:
+    """The log-in form's token matches its cookie, from this origin."""
+    nonce = request.cookies.get(LOGIN_COOKIE, "")
+    expected = csrf_for(settings_of(request).session_secret, nonce) if nonce else ""
+    return bool(nonce) and hmac.compare_digest(expected, form_token) and _same_origin(request)
+
+
+def _signed_in(request: Request) -> StaffUser | None:
+    token = request.cookies.get(COOKIE)
+    if not token:
+        return None
+    with request.app.state.sessions() as session:
+        return staff_for_token(session, token)
+
+
+def console_staff(request: Request) -> StaffUser:
+    """The signed-in staff member; 401 otherwise. Unsafe methods also need the CSRF token."""
+    staff = _signed_in(request)
+    if staff is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "not signed in")
+    if request.method not in {"GET", "HEAD", "OPTIONS"}:
+        token = request.cookies.get(COOKIE, "")
+        sent = request.headers.get(CSRF_HEADER, "")
+        expected = csrf_for(settings_of(request).session_secret, token)
+        if not (sent and hmac.compare_digest(expected, sent) and _same_origin(request)):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "CSRF check failed")
+    request.state.staff = staff
+    return staff
+
+
+def supervisor(staff: Annotated[StaffUser, Depends(console_staff)]) -> StaffUser:
+    """Supervisors and admins only (403 for agents)."""
+    if staff.role not in {"supervisor", "admin"}:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "supervisors only")
+    return staff
+
+
+ConsoleStaffDep = Annotated[StaffUser, Depends(console_staff)]
+SupervisorDep = Annotated[StaffUser, Depends(supervisor)]
+
+
+def page_staff(request: Request) -> StaffUser | None:
+    """For pages: the signed-in staff member or None (the page redirects to log-in)."""
+    return _signed_in(request)
+
+
+def page_context(request: Request, staff: StaffUser) -> dict[str, Any]:
+    """What every console page template needs: who, their CSRF token, links."""
+    token = request.cookies.get(COOKIE, "")
+    return {
+        "staff": staff,
+        "csrf": csrf_for(settings_of(request).session_secret, token),
+        "is_supervisor": staff.role in {"supervisor", "admin"},
+        "base": PATH,
+    }
+
+
+# Log-in rate limits (Redis counters per account and per address) -----------------------
+
+
+def _keys(request: Request, username: str) -> list[str]:
+    prefix = settings_of(request).redis_prefix
+    address = request.client.host if request.client else "unknown"
+    account = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
+    return [f"{prefix}login:u:{account}", f"{prefix}login:a:{address}"]
+
+
+async def login_blocked(request: Request, username: str) -> bool:
+    """Too many failed log-ins for this account or from this address in the window."""
+    settings = settings_of(request)
+    try:
+        counts = await request.app.state.redis.mget(_keys(request, username))
+    except RedisError:
+        return False  # the password check still stands; Redis down must not lock staff out
+    limits = (settings.login_max_failures, settings.login_max_failures_per_address)
+    return any(int(c or 0) >= limit for c, limit in zip(counts, limits, strict=True))
+
+
+async def login_failed(request: Request, username: str) -> None:
+    """Counts a failed log-in (both counters expire after the window)."""
+    window = settings_of(request).login_window_minutes * 60
+    try:
+        async with request.app.state.redis.pipeline(transaction=True) as pipe:
+            for key in _keys(request, username):
+                pipe.incr(key)
+                pipe.expire(key, window, nx=True)
+            await pipe.execute()
+    except RedisError:
+        pass
+
+
+async def login_succeeded(request: Request, username: str) -> None:
+    """Clears the account's failure counter."""
+    try:
+        await request.app.state.redis.delete(_keys(request, username)[0])
+    except RedisError:
+        pass

@@ -1,0 +1,366 @@
+// The agent console: the live queue, one conversation at a time, replies and tickets.
+// Every piece of citizen (or staff) text goes into the page with textContent, never as
+// HTML: a message like <img onerror=...> sent from LINE shows as the characters it is.
+
+const base = document.body.dataset.base;
+const csrf = document.querySelector('meta[name="csrf-token"]').content;
+const staffId = Number(document.body.dataset.staffId);
+const role = document.body.dataset.role;
+const $ = (id) => document.getElementById(id);
+
+const STATUS_TH = {
+  received: "รับเรื่องแล้ว", forwarded: "ส่งต่อหน่วยงานแล้ว", in_progress: "กำลังดำเนินการ",
+  resolved: "ดำเนินการเสร็จแล้ว", closed: "ปิดเรื่องแล้ว", rejected: "ไม่สามารถรับเรื่องได้",
+  duplicate: "รวมกับเรื่องเดิม",
+};
+const HANDOFF_TH = {
+  waiting: "รอเจ้าหน้าที่", active: "กำลังดูแล", ended: "จบแล้ว", cancelled: "ผู้ใช้ยกเลิก",
+  transferred: "โอนแล้ว", closed: "ปิดแล้ว",
+};
+const REASON_TH = {
+  requested: "ขอคุยกับเจ้าหน้าที่", misunderstood: "บอทไม่เข้าใจ 2 ครั้ง", form: "ขอระหว่างแจ้งเรื่อง",
+  takeover: "เจ้าหน้าที่รับช่วงต่อ", transfer: "โอนมาจากหน่วยงานอื่น",
+};
+
+const state = { me: null, items: [], agents: [], current: null, conversation: null, keys: new Set() };
+
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (key === "dataset") Object.assign(node.dataset, value);
+    else if (key === "text") node.textContent = value;
+    else node[key] = value;
+  }
+  for (const child of children) if (child) node.append(child);
+  return node;
+}
+
+async function api(method, path, body) {
+  const response = await fetch(`${base}/api${path}`, {
+    method,
+    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: "same-origin",
+  });
+  if (response.status === 401) {
+    window.location.assign(`${base}/login`);
+    throw new Error("signed out");
+  }
+  const data = response.headers.get("content-type")?.includes("json") ? await response.json() : null;
+  if (!response.ok) {
+    const detail = data?.detail;
+    throw new Error(detail?.message || (typeof detail === "string" ? detail : `HTTP ${response.status}`));
+  }
+  return data;
+}
+
+function showError(message) {
+  const box = $("error");
+  box.textContent = message || "";
+  box.hidden = !message;
+}
+
+function minutes(seconds) {
+  const m = Math.floor(seconds / 60);
+  return m < 1 ? "ไม่ถึง 1 นาที" : `${m} นาที`;
+}
+
+function time(iso) {
+  return new Date(iso).toLocaleTimeString("th-TH", { hour: "2-digit", minute: "2-digit", timeZone: "Asia/Bangkok" });
+}
+
+// The queue ------------------------------------------------------------------------------
+
+async function loadQueue() {
+  const data = await api("GET", "/queue");
+  state.items = data.items;
+  const waiting = $("waiting");
+  const active = $("active");
+  waiting.replaceChildren();
+  active.replaceChildren();
+  let count = 0;
+  for (const item of data.items) {
+    const li = el("li", { className: "item", dataset: { handoff: item.id, conversation: item.conversation_id, testid: "queue-item" } });
+    if (state.current === item.conversation_id) li.classList.add("selected");
+    const title = el("strong", { text: item.citizen });
+    const meta = el("small", {
+      text: item.status === "waiting"
+        ? `คิวที่ ${item.position} · รอ ${minutes(item.waiting_s)} · ${REASON_TH[item.reason] || item.reason}`
+        : `${item.agent || "-"} · ${item.queue}`,
+    });
+    li.append(title, meta);
+    li.addEventListener("click", () => openConversation(item.conversation_id));
+    if (item.status === "waiting") {
+      count += 1;
+      waiting.append(li);
+    } else {
+      if (item.agent_id === staffId) li.classList.add("mine");
+      active.append(li);
+    }
+  }
+  $("waiting-count").textContent = String(count);
+  if (state.me?.call_centre) await loadRecent();
+  if (role !== "agent") await loadAgents();
+}
+
+async function loadRecent() {
+  const data = await api("GET", "/conversations");
+  const list = $("recent");
+  list.hidden = false;
+  $("recent-title").hidden = false;
+  list.replaceChildren();
+  for (const item of data.items.filter((c) => c.handler === "bot").slice(0, 15)) {
+    const li = el("li", { className: "item", dataset: { conversation: item.id, testid: "recent-item" } },
+      el("strong", { text: item.citizen }), el("small", { text: `ล่าสุด ${time(item.last_message_at)}` }));
+    li.addEventListener("click", () => openConversation(item.id));
+    list.append(li);
+  }
+}
+
+async function loadAgents() {
+  const data = await api("GET", "/agents");
+  state.agents = data.items;
+  const list = $("agents");
+  if (!list) return;
+  list.replaceChildren();
+  for (const agent of data.items) {
+    list.append(el("li", { className: "item agent", dataset: { testid: "agent-item" } },
+      el("strong", { text: agent.display_name }),
+      el("small", { text: `${agent.online ? "ออนไลน์" : "ออฟไลน์"} · ${agent.active}/${agent.capacity}` })));
+  }
+}
+
+// One conversation -----------------------------------------------------------------------
+
+function entryNode(entry) {
+  const li = el("li", { className: `entry from-${entry.from}`, dataset: { key: entry.key || "", testid: "entry", from: entry.from } });
+  const who = { citizen: "ผู้ใช้", bot: "บอท", agent: entry.agent || "เจ้าหน้าที่", note: `บันทึกภายใน · ${entry.agent || ""}` }[entry.from] || entry.from;
+  li.append(el("span", { className: "who", text: `${who} · ${time(entry.at)}` }));
+  const body = el("div", { className: "body" });
+  if (entry.type === "image") {
+    if (entry.media_id) {
+      const link = el("a", { href: `${base}/api/media/${encodeURIComponent(entry.media_id)}`, target: "_blank", rel: "noopener" });
+      link.append(el("img", { src: `${base}/api/media/${encodeURIComponent(entry.media_id)}`, alt: "รูปจากผู้ใช้", loading: "lazy" }));
+      body.append(link);
+    } else {
+      body.append(el("em", { text: "[รูปภาพที่เปิดไม่ได้]" }));
+    }
+  } else if (entry.type === "location") {
+    const lat = Number(entry.latitude);
+    const lon = Number(entry.longitude);
+    body.append(el("span", { text: `📍 ${entry.text || ""} ` }));
+    if (Number.isFinite(lat) && Number.isFinite(lon)) {
+      body.append(el("a", { href: `https://www.openstreetmap.org/?mlat=${lat}&mlon=${lon}#map=18/${lat}/${lon}`, target: "_blank", rel: "noopener noreferrer", text: "ดูแผนที่" }));
+    }
+  } else if (entry.type === "sticker") {
+    body.append(el("em", { text: `[สติกเกอร์${entry.text ? `: ${entry.text}` : ""}]` }));
+  } else if (entry.type === "unsent") {
+    body.append(el("em", { text: "[ผู้ใช้ยกเลิกข้อความนี้]" }));
+  } else if (["video", "audio", "file"].includes(entry.type)) {
+    body.append(el("em", { text: `[${entry.type} — เปิดในระบบไม่ได้ ขอให้ผู้ใช้ส่งเป็นข้อความหรือรูป]` }));
+  } else {
+    body.append(el("span", { className: "text", text: entry.text || "" }));
+  }
+  if (entry.chips?.length) body.append(el("small", { className: "chips", text: `ปุ่ม: ${entry.chips.join(" | ")}` }));
+  li.append(body);
+  return li;
+}
+
+function appendEntry(entry) {
+  if (entry.key && state.keys.has(entry.key)) return;
+  if (entry.key) state.keys.add(entry.key);
+  const list = $("history");
+  list.append(entryNode(entry));
+  list.scrollTop = list.scrollHeight;
+}
+
+async function openConversation(conversationId) {
+  state.current = conversationId;
+  showError("");
+  const data = await api("GET", `/conversations/${conversationId}`);
+  state.conversation = data;
+  state.keys = new Set();
+  $("empty").hidden = true;
+  $("chat").hidden = false;
+  $("side").hidden = false;
+  $("citizen-name").textContent = data.citizen.name;
+  $("history").replaceChildren();
+  for (const entry of data.history) appendEntry(entry);
+  renderHandoff();
+  renderTickets();
+  for (const li of document.querySelectorAll(".queue .item")) {
+    li.classList.toggle("selected", Number(li.dataset.conversation) === conversationId);
+  }
+}
+
+function renderHandoff() {
+  const data = state.conversation;
+  const handoff = data.handoff;
+  const open = handoff && ["waiting", "active"].includes(handoff.status);
+  const mine = handoff && handoff.status === "active" && (handoff.agent_id === staffId || role !== "agent");
+  $("handoff-state").textContent = handoff
+    ? `${HANDOFF_TH[handoff.status] || handoff.status} · ${REASON_TH[handoff.reason] || handoff.reason}${handoff.rating ? ` · คะแนน ${handoff.rating}/5` : ""}`
+    : "คุยกับบอท";
+  $("handoff-state").dataset.status = handoff ? handoff.status : "bot";
+  $("claim").hidden = !(handoff && handoff.status === "waiting");
+  $("takeover").hidden = !(state.me?.call_centre && !open && data.handler === "bot");
+  $("end").hidden = !(open && (mine || handoff.status === "waiting"));
+  $("composer").hidden = !mine;
+  $("transfer-box").hidden = !(open && (mine || handoff.status === "waiting"));
+  $("assign-box").hidden = !(open && role !== "agent");
+  const transfer = $("transfer");
+  transfer.replaceChildren(el("option", { value: "", text: "เลือกหน่วยงาน…" }));
+  for (const queue of state.me.queues) {
+    if (handoff && queue.id === handoff.queue) continue;
+    transfer.append(el("option", { value: queue.id, text: queue.name }));
+  }
+  const assign = $("assign");
+  assign.replaceChildren(el("option", { value: "", text: "เลือกเจ้าหน้าที่…" }));
+  for (const agent of state.agents) {
+    assign.append(el("option", { value: String(agent.id), text: `${agent.display_name} (${agent.active}/${agent.capacity})` }));
+  }
+}
+
+function renderTickets() {
+  const list = $("tickets");
+  list.replaceChildren();
+  for (const ticket of state.conversation.tickets) {
+    const select = el("select", { dataset: { testid: "ticket-status" } });
+    for (const [value, label] of Object.entries(STATUS_TH)) {
+      select.append(el("option", { value, text: label, selected: value === ticket.status }));
+    }
+    select.addEventListener("change", async () => {
+      try {
+        await api("POST", `/tickets/${encodeURIComponent(ticket.id)}/status`, { status: select.value });
+        await openConversation(state.current);
+      } catch (error) {
+        showError(`เปลี่ยนสถานะไม่ได้: ${error.message}`);
+        select.value = ticket.status;
+      }
+    });
+    const linked = state.conversation.handoff?.ticket_id === ticket.id;
+    list.append(el("li", { dataset: { testid: "ticket", ticket: ticket.id } },
+      el("strong", { text: `${ticket.id}${linked ? " 🔗" : ""}` }),
+      el("small", { text: `${ticket.agency_name} · ${ticket.description.slice(0, 80)}` }),
+      select));
+  }
+}
+
+async function act(path, body) {
+  showError("");
+  try {
+    return await api("POST", path, body);
+  } catch (error) {
+    showError(error.message);
+    throw error;
+  } finally {
+    await loadQueue().catch(() => {});
+    if (state.current) await openConversation(state.current).catch(() => {});
+  }
+}
+
+function currentHandoff() {
+  return state.conversation?.handoff?.id;
+}
+
+function wire() {
+  $("claim").addEventListener("click", () => act(`/handoffs/${currentHandoff()}/claim`).catch(() => {}));
+  $("end").addEventListener("click", () => act(`/handoffs/${currentHandoff()}/end`).catch(() => {}));
+  $("takeover").addEventListener("click", () => act(`/conversations/${state.current}/takeover`).catch(() => {}));
+  $("transfer").addEventListener("change", (event) => {
+    if (event.target.value) act(`/handoffs/${currentHandoff()}/transfer`, { queue: event.target.value }).catch(() => {});
+  });
+  $("assign").addEventListener("change", (event) => {
+    if (event.target.value) act(`/handoffs/${currentHandoff()}/assign`, { agent_id: Number(event.target.value) }).catch(() => {});
+  });
+  $("canned").addEventListener("change", (event) => {
+    if (event.target.value) $("reply-text").value = event.target.value;
+    event.target.value = "";
+    $("reply-text").focus();
+  });
+  $("reply-text").addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      $("composer").requestSubmit();
+    }
+  });
+  $("composer").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = $("reply-text").value.trim();
+    if (!text) return;
+    const asNote = $("as-note").checked;
+    showError("");
+    try {
+      const out = asNote
+        ? await api("POST", `/handoffs/${currentHandoff()}/notes`, { body: text })
+        : await api("POST", `/handoffs/${currentHandoff()}/reply`, { text });
+      appendEntry(asNote ? out : out.entry);
+      $("reply-text").value = "";
+    } catch (error) {
+      showError(`ส่งไม่ได้: ${error.message}`);
+    }
+  });
+  $("ticket-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    await act(`/handoffs/${currentHandoff()}/ticket`, {
+      complaint_type: $("ticket-type").value,
+      description: $("ticket-description").value,
+      province: $("ticket-province").value || null,
+    }).then(() => { $("ticket-description").value = ""; }).catch(() => {});
+  });
+  $("link-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    await act(`/handoffs/${currentHandoff()}/ticket`, { ticket_id: $("link-id").value }).catch(() => {});
+  });
+  $("logout").addEventListener("click", async () => {
+    await fetch(`${base}/logout`, { method: "POST", headers: { "X-CSRF-Token": csrf }, credentials: "same-origin" }).catch(() => {});
+    window.location.assign(`${base}/login`);
+  });
+}
+
+// Live updates -------------------------------------------------------------------------
+
+let queueTimer = null;
+function refreshQueueSoon() {
+  clearTimeout(queueTimer);
+  queueTimer = setTimeout(() => loadQueue().catch(() => {}), 150);
+}
+
+function connect() {
+  const live = $("live");
+  const source = new EventSource(`${base}/api/stream`);
+  source.addEventListener("ready", () => {
+    live.dataset.state = "live";
+    live.textContent = "ออนไลน์";
+    refreshQueueSoon();
+  });
+  source.addEventListener("message", (event) => {
+    const data = JSON.parse(event.data);
+    if (data.conversation_id === state.current && data.entry) appendEntry(data.entry);
+    refreshQueueSoon();
+  });
+  source.addEventListener("queue", (event) => {
+    const data = JSON.parse(event.data);
+    refreshQueueSoon();
+    if (state.current && (data.handoff_id === currentHandoff() || data.assigned)) {
+      openConversation(state.current).catch(() => {});
+    }
+  });
+  source.onerror = () => {
+    live.dataset.state = "offline";
+    live.textContent = "ขาดการเชื่อมต่อ กำลังเชื่อมใหม่…";
+  };
+}
+
+async function start() {
+  state.me = await api("GET", "/me");
+  const canned = $("canned");
+  for (const item of state.me.canned) canned.append(el("option", { value: item.text, text: item.title }));
+  const types = $("ticket-type");
+  for (const type of state.me.complaint_types) types.append(el("option", { value: type.id, text: type.name }));
+  wire();
+  await loadQueue();
+  connect();
+}
+
+start().catch((error) => showError(error.message));

@@ -1,0 +1,154 @@
+"""What the desk says to citizens about a hand-off, as LINE messages.
+
+The same voice as bot/messages.py and domain.yml: polite, warm, plain Thai; the bot
+calls itself น้อง and ends with ค่ะ/คะ. Buttons are postbacks the gateway itself handles
+(`action=...`), never sent to Rasa.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.catalogue.cards import thai_date
+from bot.tickets.cards import RATING_CHOICES
+
+BANGKOK = ZoneInfo("Asia/Bangkok")
+WEEKDAYS = ["จันทร์", "อังคาร", "พุธ", "พฤหัสบดี", "ศุกร์", "เสาร์", "อาทิตย์"]
+
+ACTIVE = "เจ้าหน้าที่กำลังดูแลแชตนี้อยู่ค่ะ พิมพ์คุยต่อได้เลยนะคะ"
+CANCELLED = (
+    "ยกเลิกการรอเจ้าหน้าที่แล้วค่ะ กลับมาคุยกับน้องได้เลย หากต้องการคุยกับเจ้าหน้าที่อีก กดปุ่มหรือพิมพ์บอกได้ทุกเมื่อนะคะ"
+)
+NOT_WAITING = "ตอนนี้ไม่มีการรอเจ้าหน้าที่ค้างอยู่ค่ะ พิมพ์บอกน้องได้เลยว่าต้องการให้ช่วยเรื่องอะไร"
+RATED = "ขอบคุณสำหรับคะแนนค่ะ 🙏 ความเห็นของคุณช่วยให้เจ้าหน้าที่บริการได้ดีขึ้น"
+RATED_ALREADY = "น้องได้รับคะแนนของการสนทนานี้ไว้แล้วค่ะ ขอบคุณนะคะ"
+LEAVE_PROMPT = (
+    "พิมพ์ข้อความที่ต้องการฝากถึงเจ้าหน้าที่มาได้เลยค่ะ เล่าให้ครบในข้อความเดียว "
+    "เช่น เรื่องอะไร ที่ไหน และเบอร์ติดต่อกลับ (ถ้าสะดวก)"
+)
+LEAVE_TEXT_ONLY = "รบกวนพิมพ์ข้อความที่ต้องการฝากเป็นตัวหนังสือนะคะ หรือกด “ไม่ฝากแล้ว” ได้ค่ะ"
+LEAVE_STOPPED = "ไม่เป็นไรค่ะ กลับมาคุยกับน้องได้เลยนะคะ"
+
+
+def _chip(label: str, data: str, display: str) -> dict[str, Any]:
+    return {
+        "type": "action",
+        "action": {"type": "postback", "label": label, "data": data, "displayText": display},
+    }
+
+
+def when(moment: datetime) -> str:
+    """วันจันทร์ที่ 7 ธ.ค. 2569 เวลา 08:30 น. (Bangkok time)."""
+    local = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(BANGKOK)
+    return f"วัน{WEEKDAYS[local.weekday()]}ที่ {thai_date(local.date())} เวลา {local:%H:%M} น."
+
+
+def queued(handoff_id: int, position: int, wait_minutes: int) -> list[dict[str, Any]]:
+    """In the queue: position, estimated wait, and a way to stop waiting."""
+    ahead = "ตอนนี้คุณเป็นคิวถัดไปค่ะ" if position <= 1 else f"ตอนนี้คุณอยู่คิวที่ {position} ค่ะ"
+    text = (
+        f"น้องส่งแชตนี้ให้เจ้าหน้าที่แล้วค่ะ {ahead} คาดว่าจะรอประมาณ {wait_minutes} นาที\n"
+        "ระหว่างนี้พิมพ์เล่าเรื่อง ส่งรูป หรือแชร์ตำแหน่งไว้ก่อนได้เลย เจ้าหน้าที่จะเห็นทั้งหมด "
+        "ไม่ต้องเล่าซ้ำนะคะ"
+    )
+    return [
+        {
+            "type": "text",
+            "text": text,
+            "quickReply": {
+                "items": [
+                    _chip(
+                        "ยกเลิกการรอ", f"action=cancel_handoff&h={handoff_id}", "ยกเลิกการรอเจ้าหน้าที่"
+                    )
+                ]
+            },
+        }
+    ]
+
+
+def closed(next_open: datetime, opens: time, closes: time) -> list[dict[str, Any]]:
+    """Outside office hours: when staff are back, and the offer to leave a message."""
+    text = (
+        f"ขณะนี้อยู่นอกเวลาทำการค่ะ เจ้าหน้าที่ตอบแชตในวันทำการ {opens:%H:%M}–{closes:%H:%M} น. "
+        f"(เว้นวันหยุดราชการ) และจะกลับมา{when(next_open)}\n"
+        "ฝากข้อความไว้ได้เลยค่ะ น้องจะบันทึกเป็นเรื่องให้เจ้าหน้าที่ติดต่อกลับ "
+        "หากเร่งด่วน โทรสายด่วน 1111 ได้ตลอด 24 ชั่วโมงนะคะ"
+    )
+    return [
+        {
+            "type": "text",
+            "text": text,
+            "quickReply": {
+                "items": [
+                    _chip("ฝากข้อความ", "action=leave_message", "ขอฝากข้อความถึงเจ้าหน้าที่"),
+                    _chip("ไม่เป็นไร", "action=no_message", "ไม่เป็นไร"),
+                ]
+            },
+        }
+    ]
+
+
+def leave_prompt() -> list[dict[str, Any]]:
+    """Asks for the message to leave."""
+    return [
+        {
+            "type": "text",
+            "text": LEAVE_PROMPT,
+            "quickReply": {"items": [_chip("ไม่ฝากแล้ว", "action=no_message", "ไม่ฝากข้อความแล้ว")]},
+        }
+    ]
+
+
+def leave_text_only() -> list[dict[str, Any]]:
+    """Only typed text can be left as a message."""
+    return [
+        {
+            "type": "text",
+            "text": LEAVE_TEXT_ONLY,
+            "quickReply": {"items": [_chip("ไม่ฝากแล้ว", "action=no_message", "ไม่ฝากข้อความแล้ว")]},
+        }
+    ]
+
+
+def left(ticket_id: str, next_open: datetime) -> str:
+    """The message is filed as a ticket."""
+    return (
+        f"น้องบันทึกข้อความของคุณไว้แล้วค่ะ เลขที่เรื่อง {ticket_id}\n"
+        f"เจ้าหน้าที่จะติดต่อกลับตั้งแต่{when(next_open)} "
+        f'ติดตามเรื่องได้โดยพิมพ์ "ติดตาม {ticket_id}" นะคะ'
+    )
+
+
+def claimed(agent_name: str) -> str:
+    """An agent has taken the conversation."""
+    return f"สวัสดีค่ะ เจ้าหน้าที่ {agent_name} เข้ามาดูแลแล้วค่ะ เล่าเรื่องที่ต้องการให้ช่วยได้เลยนะคะ"
+
+
+def transferred(agency_name: str) -> str:
+    """The conversation moved to another agency's queue."""
+    return f"เจ้าหน้าที่ส่งต่อแชตนี้ให้ {agency_name} แล้วค่ะ ระหว่างรอ ข้อความที่คุยไว้จะส่งไปด้วย ไม่ต้องเล่าซ้ำนะคะ"
+
+
+def ended(handoff_id: int) -> list[dict[str, Any]]:
+    """The agent ended the conversation: back to the bot, and a 1–5 rating."""
+    return [
+        {
+            "type": "text",
+            "text": (
+                "เจ้าหน้าที่ปิดการสนทนานี้แล้วค่ะ ตอนนี้กลับมาคุยกับน้องได้ตามเดิม\n"
+                "รบกวนให้คะแนนการบริการของเจ้าหน้าที่ครั้งนี้หน่อยนะคะ"
+            ),
+            "quickReply": {
+                "items": [
+                    _chip(
+                        label,
+                        f"action=rate_handoff&h={handoff_id}&score={score}",
+                        f"ให้คะแนน {label}",
+                    )
+                    for score, label in RATING_CHOICES
+                ]
+            },
+        }
+    ]

@@ -1,0 +1,1 @@
+"""Supervisor reports: tickets and hand-offs over time, as charts, tables, JSON and CSV."""
