@@ -5,7 +5,8 @@ Measures, in one run on this machine:
 - end-to-end webhook-to-reply latency beside Rasa's own REST channel for the same
   messages (the desk's overhead as a share of Rasa's time);
 - memory (RSS) of each process;
-- time from `make run` to a healthy desk (environments and model already present).
+- time from `make run` to a healthy desk (environments and model already present);
+- console latency from a citizen's webhook to the agent's screen (bench/console.py).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import httpx
 import psycopg
 
 from bench import catalogue as catalogue_bench
+from bench import console as console_bench
 from bench.stack import Stack, free_port
 from bot.config import ROOT
 
@@ -407,6 +409,7 @@ def write(results: dict[str, Any]) -> None:
         "`make run` to a healthy `/healthz` (environments and model present): "
         f"**{start['seconds']:.1f} s**.",
         "",
+        results.get("console", ""),
         results.get("catalogue", ""),
     ]
     RESULTS.write_text("\n".join(lines))
@@ -439,6 +442,8 @@ def main() -> None:
     finally:
         with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    # A desk of its own (fresh database, office open around the clock), after the one above.
+    results["console"] = console_bench.report(console_bench.run())
     results["start"] = {"seconds": float("nan")} if args.skip_start else make_run_to_healthy()
     results["train"] = training_time()
     results["catalogue"] = catalogue_bench.report(

@@ -4,6 +4,7 @@ from bot.conversations.models import Citizen, Conversation
 from bot.db import Base
 from bot.handoff.models import ConversationNote, Handoff
 from bot.line.models import InboundEvent, OutboundMessage
+from bot.nlu.models import NluExample
 from bot.staff.models import AuditEntry, Staff, StaffToken
 from bot.tickets.models import Media, Ticket, TicketEvent, TicketFollower
 
@@ -15,6 +16,7 @@ __all__ = [
     "ConversationNote",
     "Handoff",
     "InboundEvent",
+    "NluExample",
     "Media",
     "OutboundMessage",
     "Staff",

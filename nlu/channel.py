@@ -24,6 +24,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from nlu import privacy
+from nlu.tracker import take
 
 logger = logging.getLogger(__name__)
 
@@ -146,6 +147,13 @@ class DeskInput(InputChannel):
                     },
                     status=502,
                 )
-            return response.json(collector.messages)
+            # What the model understood, for the gateway's NLU inbox (never the text).
+            parsed = take(sender) or {}
+            headers = {
+                f"X-Desk-{name.title().replace('_', '-')}": str(value)
+                for name, value in parsed.items()
+                if value is not None
+            }
+            return response.json(collector.messages, headers=headers)
 
         return bp

@@ -97,8 +97,16 @@ def supervisor(staff: Annotated[StaffUser, Depends(console_staff)]) -> StaffUser
     return staff
 
 
+def admin(staff: Annotated[StaffUser, Depends(console_staff)]) -> StaffUser:
+    """Admins only (they teach the bot; 403 for everyone else)."""
+    if staff.role != "admin":
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "admins only")
+    return staff
+
+
 ConsoleStaffDep = Annotated[StaffUser, Depends(console_staff)]
 SupervisorDep = Annotated[StaffUser, Depends(supervisor)]
+AdminDep = Annotated[StaffUser, Depends(admin)]
 
 
 def page_staff(request: Request) -> StaffUser | None:

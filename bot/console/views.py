@@ -865,6 +865,9 @@ async def stream(request: Request, staff: ConsoleStaffDep) -> AsyncIterator[Serv
             now = asyncio.get_running_loop().time()
             if now - last_tick >= STREAM_TICK_S:
                 last_tick = now
+                # Signed out, expired or disabled since the stream opened: stop at once.
+                if await run_in_threadpool(console_auth.page_staff, request) is None:
+                    break
                 await live.mark_online(redis, prefix, staff.id)
                 if own_queue:
                     await assign_round_robin(request, own_queue)
@@ -872,6 +875,8 @@ async def stream(request: Request, staff: ConsoleStaffDep) -> AsyncIterator[Serv
                 if not patterns:
                     await asyncio.sleep(1.0)
                 continue
+            if await run_in_threadpool(console_auth.page_staff, request) is None:
+                break  # never a citizen's words to a session that has ended
             data = json.loads(message["data"])
             if data.get("type") == "queue" and own_queue:
                 await assign_round_robin(request, own_queue)

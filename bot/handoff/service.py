@@ -742,7 +742,7 @@ def open_items(session: Session, scope: Sequence[str] | None) -> list[QueueItem]
             query.where(
                 or_(
                     Handoff.queue.in_(list(scope)),
-                    *[Handoff.queue.startswith(f"{agency}-") for agency in scope],
+                    *[Handoff.queue.startswith(f"{agency}-", autoescape=True) for agency in scope],
                 )
             )
             if scope

@@ -41,6 +41,11 @@ class InboundEvent(Base):
     status: Mapped[str] = mapped_column(String(20), default="received")
     attempts: Mapped[int] = mapped_column(default=0)
     delay_notified: Mapped[bool] = mapped_column(default=False)
+    # What the model understood (for the NLU inbox): intent, confidence, and its best
+    # real intent when the fallback fired.
+    nlu_intent: Mapped[str | None] = mapped_column(String(60))
+    nlu_confidence: Mapped[float | None]
+    nlu_guess: Mapped[str | None] = mapped_column(String(60))
     error: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[datetime | None]

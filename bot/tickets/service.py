@@ -451,7 +451,9 @@ def list_tickets(
         query = query.where(
             or_(
                 *[
-                    or_(Ticket.agency_id == a, Ticket.agency_id.startswith(f"{a}-"))
+                    or_(
+                        Ticket.agency_id == a, Ticket.agency_id.startswith(f"{a}-", autoescape=True)
+                    )
                     for a in filters.agency_ids
                 ]
             )

@@ -29,7 +29,7 @@ from bot.tickets import media
 from bot.tickets.calendar import BusinessCalendar, OfficeHours
 from bot.tickets.routing import Router
 from bot.worker import store
-from bot.worker.rasa import RasaClient, RasaRejected, RasaUnavailable
+from bot.worker.rasa import RasaClient, RasaRejected, RasaUnavailable, Understood
 from bot.worker.store import EventView
 
 logger = logging.getLogger(__name__)
@@ -117,10 +117,9 @@ class Handler:
                     step = _group_message
                 elif _citizen_speaks(event):
                     # While staff handle the conversation the bot is silent.
-                    who = await self._db(_handler_of, event.line_user_id)
-                    if who == "staff":
+                    if event.handler == "staff":
                         step = _to_staff
-                    elif who == "message":
+                    elif event.handler == "message":
                         step = _leave_message
                 outcome = await step(self, event)
         finally:
@@ -150,7 +149,7 @@ class Handler:
         if not done:
             await self.channel.show_loading(user_id, self.settings.loading_seconds)
         try:
-            bot_messages = await asking
+            turn = await asking
         except RasaRejected:
             # This message, not Rasa, is the problem: retrying cannot help.
             logger.error("event %s: rasa could not process the message", event.id)
@@ -160,7 +159,8 @@ class Handler:
             await self._notify_delay(event)
             raise RetryLater(error.reason) from error
         asked = time.perf_counter()
-        outcome = await self.answer(event, convert.from_rasa(bot_messages))
+        bot_messages = turn.messages
+        outcome = await self.answer(event, convert.from_rasa(bot_messages), turn.understood)
         if self.forget is not None and any(
             isinstance(m.get("custom"), dict) and m["custom"].get("desk") == FORGET
             for m in bot_messages
@@ -179,10 +179,17 @@ class Handler:
             await self.channel.mark_read(str(read_token))
         return outcome
 
-    async def answer(self, event: EventView, line_messages: list[dict[str, Any]]) -> str:
-        """Stores the answer, then sends it."""
+    async def answer(
+        self,
+        event: EventView,
+        line_messages: list[dict[str, Any]],
+        understood: Understood | None = None,
+    ) -> str:
+        """Stores the answer (and what the model understood), then sends it."""
         begun = await self._started(event.id)
-        stored = await self._db(store.store_answer, begun, convert.batches(line_messages), "answer")
+        stored = await self._db(
+            store.store_answer, begun, convert.batches(line_messages), "answer", understood
+        )
         return await self._send_pending(event, stored=stored)
 
     async def send_outbox(self, outbound_id: int) -> str:
@@ -447,11 +454,6 @@ def _citizen_speaks(event: EventView) -> bool:
         data = str((event.payload.get("postback") or {}).get("data") or "")
         return data.startswith("/")
     return False
-
-
-def _handler_of(sessions: sessionmaker[Session], line_user_id: str) -> str:
-    with sessions() as session:
-        return handoffs.handler_of(session, line_user_id)
 
 
 def _staff_message(sessions: sessionmaker[Session], event_id: int) -> tuple[int, str] | None:

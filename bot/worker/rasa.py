@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -22,6 +24,38 @@ class RasaRejected(Exception):
     """Rasa could not process this message (it is the message, not Rasa): do not retry."""
 
 
+@dataclass(frozen=True)
+class Understood:
+    """What the model made of the citizen's message (headers of the desk channel)."""
+
+    intent: str | None = None
+    confidence: float | None = None
+    # The best intent other than the fallback (the model's guess when it fell back).
+    guess: str | None = None
+
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, str]) -> Understood:
+        def number(value: str | None) -> float | None:
+            try:
+                return float(value) if value is not None else None
+            except ValueError:
+                return None
+
+        return cls(
+            intent=headers.get("x-desk-intent"),
+            confidence=number(headers.get("x-desk-confidence")),
+            guess=headers.get("x-desk-guess"),
+        )
+
+
+@dataclass(frozen=True)
+class RasaTurn:
+    """Rasa's answer to one message."""
+
+    messages: list[dict[str, Any]]
+    understood: Understood = field(default_factory=Understood)
+
+
 class RasaClient:
     """Sends one citizen message to Rasa and returns the bot's messages."""
 
@@ -37,9 +71,7 @@ class RasaClient:
         """Closes the HTTP client."""
         await self._http.aclose()
 
-    async def send(
-        self, *, sender: str, text: str, metadata: dict[str, Any]
-    ) -> list[dict[str, Any]]:
+    async def send(self, *, sender: str, text: str, metadata: dict[str, Any]) -> RasaTurn:
         """The bot's answer; raises RasaUnavailable on any failure, never returns a silent []."""
         started = time.perf_counter()
         try:
@@ -67,7 +99,7 @@ class RasaClient:
         if not isinstance(body, list):
             metrics.RASA_FAILURES.labels(reason="malformed").inc()
             raise RasaUnavailable("malformed answer")
-        return body
+        return RasaTurn(messages=body, understood=Understood.from_headers(response.headers))
 
     async def ready(self) -> tuple[bool, dict[str, Any]]:
         """Whether Rasa answers with a loaded model."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.conversations.models import Citizen, Conversation
 from bot.db import unit_of_work, utcnow
 from bot.line.models import InboundEvent, OutboundMessage
+from bot.worker.rasa import Understood
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class EventView:
     attempts: int
     citizen_id: int | None
     conversation_id: int | None = None
+    # Who answers the citizen: "bot", "staff" (a hand-off is open) or "message".
+    handler: str = "bot"
 
 
 def _view(event: InboundEvent) -> EventView:
@@ -60,10 +63,22 @@ def _aware(moment: datetime) -> datetime:
 
 
 def load(sessions: sessionmaker[Session], event_id: int) -> EventView | None:
-    """The stored event."""
+    """The stored event, with who answers its citizen now (bot, staff or message)."""
     with sessions() as session:
         event = session.get(InboundEvent, event_id)
-        return None if event is None else _view(event)
+        if event is None:
+            return None
+        view = _view(event)
+        if event.line_user_id and event.source_type == "user" and event.status not in FINAL:
+            handler = session.scalar(
+                select(Conversation.handler)
+                .join(Citizen, Citizen.id == Conversation.citizen_id)
+                .where(Citizen.line_user_id == event.line_user_id)
+                .order_by(Conversation.id.desc())
+                .limit(1)
+            )
+            view = replace(view, handler=handler or "bot")
+        return view
 
 
 def _citizen(session: Session, line_user_id: str) -> Citizen:
@@ -144,6 +159,7 @@ def store_answer(
     event: EventView,
     batches: list[list[dict[str, Any]]],
     purpose: str = "answer",
+    understood: Understood | None = None,
 ) -> tuple[list[PendingSend], bool]:
     """Stores the sends that answer an event (and marks it answered), in one transaction.
 
@@ -167,6 +183,12 @@ def store_answer(
     change: dict[str, Any] = {}
     if purpose == "answer":
         change["status"] = "answered"
+    if understood is not None and understood.intent:
+        change.update(
+            nlu_intent=understood.intent[:60],
+            nlu_confidence=understood.confidence,
+            nlu_guess=(understood.guess or "")[:60] or None,
+        )
     elif purpose == "delay_notice":
         change["delay_notified"] = True
     with unit_of_work(sessions) as session:

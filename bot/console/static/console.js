@@ -322,8 +322,12 @@ function wire() {
 
 let queueTimer = null;
 function refreshQueueSoon() {
-  clearTimeout(queueTimer);
-  queueTimer = setTimeout(() => loadQueue().catch(() => {}), 150);
+  // At most one reload per 150 ms, also while messages keep arriving.
+  if (queueTimer) return;
+  queueTimer = setTimeout(() => {
+    queueTimer = null;
+    loadQueue().catch(() => {});
+  }, 150);
 }
 
 function connect() {

@@ -55,8 +55,9 @@ class Agent:
     username: str
 
     @classmethod
-    def sign_in(cls, desk: Desk, username: str) -> Agent:
-        client = httpx.Client(base_url=desk.gateway, timeout=15, follow_redirects=False)
+    def sign_in(cls, desk: Desk, username: str, gateway: str | None = None) -> Agent:
+        """Signs in on the desk's gateway (or another gateway process of the same desk)."""
+        client = httpx.Client(base_url=gateway or desk.gateway, timeout=15)
         token = login_form(client)
         response = client.post(
             "/console/login", data={"username": username, "password": PASSWORD, "csrf": token}

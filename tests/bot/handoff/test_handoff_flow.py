@@ -14,13 +14,14 @@ from typing import Any
 import httpx
 import pytest
 from agents import Agent, create_staff, login_form
-from deskstack import Desk, user_id, wait_for
+from deskstack import Desk, Served, user_id, wait_for
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 from ticketchat import LAT, LON, TICKET_ID, Chat, photo, postbacks, said
 
 from bot.conversations.models import Citizen
 from bot.handoff.models import Handoff
+from bot.main import create_app
 from bot.staff.models import AuditEntry
 from bot.tickets.models import Ticket
 
@@ -239,6 +240,26 @@ def test_console_requests_need_the_session_and_its_csrf_token(desk: Desk) -> Non
     agent.close()
 
 
+def test_signing_out_ends_the_live_stream(desk: Desk) -> None:
+    agent = Agent.sign_in(desk, create_staff(desk, "supervisor", QUEUE))
+    opened = threading.Event()
+
+    def watch() -> None:
+        with agent.client.stream("GET", "/console/api/stream", timeout=30) as response:
+            for line in response.iter_lines():
+                if line.startswith("event: ready"):
+                    opened.set()
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    assert opened.wait(10)
+    signed_out = agent.client.post("/console/logout", headers={"X-CSRF-Token": agent.csrf})
+    assert signed_out.status_code == 204
+    thread.join(8)
+    assert not thread.is_alive(), "the stream kept running after signing out"
+    agent.close()
+
+
 def test_log_in_is_rate_limited(desk: Desk) -> None:
     username = create_staff(desk, "agent", QUEUE)
     client = httpx.Client(base_url=desk.gateway, timeout=15)
@@ -262,40 +283,49 @@ def test_log_in_is_rate_limited(desk: Desk) -> None:
     client.close()
 
 
-def test_a_citizen_message_reaches_a_watching_console_within_a_second(desk: Desk) -> None:
+def test_a_citizen_message_reaches_watching_consoles_on_every_gateway_within_a_second(
+    desk: Desk,
+) -> None:
     chat = Chat(desk, user_id())
     _follow(desk, chat, "ทดสอบสด")
     chat.say("ขอคุยกับเจ้าหน้าที่")
-    supervisor = Agent.sign_in(desk, create_staff(desk, "supervisor", QUEUE))
-    item = _waiting_item(supervisor, "ทดสอบสด")
-    events: list[tuple[float, dict[str, Any]]] = []
-    ready = threading.Event()
+    username = create_staff(desk, "supervisor", QUEUE)
+    with Served(create_app(desk.settings)) as second:
+        consoles = [Agent.sign_in(desk, username), Agent.sign_in(desk, username, second.base_url)]
+        item = _waiting_item(consoles[0], "ทดสอบสด")
+        arrivals: list[list[tuple[float, dict[str, Any]]]] = [[], []]
+        ready = [threading.Event(), threading.Event()]
 
-    def listen() -> None:
-        with supervisor.client.stream("GET", "/console/api/stream", timeout=20) as response:
-            name = None
-            for line in response.iter_lines():
-                if line.startswith("event:"):
-                    name = line.split(":", 1)[1].strip()
-                    if name == "ready":
-                        ready.set()
-                elif line.startswith("data:") and name == "message":
-                    data = json.loads(line.split(":", 1)[1])
-                    if data.get("conversation_id") == item["conversation_id"]:
-                        events.append((time.monotonic(), data))
-                        return
+        def listen(index: int) -> None:
+            client = consoles[index].client
+            with client.stream("GET", "/console/api/stream", timeout=20) as response:
+                name = None
+                for line in response.iter_lines():
+                    if line.startswith("event:"):
+                        name = line.split(":", 1)[1].strip()
+                        if name == "ready":
+                            ready[index].set()
+                    elif line.startswith("data:") and name == "message":
+                        data = json.loads(line.split(":", 1)[1])
+                        if data.get("conversation_id") == item["conversation_id"]:
+                            arrivals[index].append((time.monotonic(), data))
+                            return
 
-    thread = threading.Thread(target=listen, daemon=True)
-    thread.start()
-    assert ready.wait(10)
-    sent_at = time.monotonic()
-    desk.say(chat.user, "<img src=x onerror=alert(1)> ด่วนค่ะ")
-    thread.join(10)
-    assert events, "no live update reached the console"
-    arrived, data = events[0]
-    assert arrived - sent_at < 1.0, f"{arrived - sent_at:.3f}s"
-    assert data["entry"]["text"] == "<img src=x onerror=alert(1)> ด่วนค่ะ"
-    supervisor.close()
+        threads = [threading.Thread(target=listen, args=(i,), daemon=True) for i in (0, 1)]
+        for thread in threads:
+            thread.start()
+        assert all(r.wait(10) for r in ready)
+        sent_at = time.monotonic()
+        desk.say(chat.user, "<img src=x onerror=alert(1)> ด่วนค่ะ")
+        for thread in threads:
+            thread.join(10)
+        for got in arrivals:
+            assert got, "no live update reached a console"
+            arrived, data = got[0]
+            assert arrived - sent_at < 1.0, f"{arrived - sent_at:.3f}s"
+            assert data["entry"]["text"] == "<img src=x onerror=alert(1)> ด่วนค่ะ"
+        for console in consoles:
+            console.close()
 
 
 def test_outside_office_hours_a_left_message_becomes_a_ticket(desk: Desk) -> None:

@@ -1,0 +1,208 @@
+"""The NLU inbox: what citizens wrote that the model did not understand well, grouped.
+
+Messages come from stored webhook events with the model's reading (`nlu_intent`,
+`nlu_confidence`, `nlu_guess`, written by the worker from the desk channel): those that
+fell back, were read as out of scope, or were understood with low confidence. Similar
+texts are grouped (RapidFuzz on a normalised form) with counts, newest first, the
+model's best guess pre-filled. Texts already labelled are left out. Admins label a
+group's texts with one intent; the labels become `nlu_example` rows, exported as Rasa
+YAML and merged into the training data at train time.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
+
+import yaml
+from rapidfuzz import fuzz
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from bot.config import ROOT
+from bot.db import utcnow
+from bot.line.models import InboundEvent
+from bot.nlu.models import NluExample
+from bot.tickets.service import aware
+
+NOT_UNDERSTOOD = ("nlu_fallback", "out_of_scope")
+# Intents given by buttons only (payloads), never labels for typed text.
+_PAYLOAD_ONLY = re.compile(
+    r"^(complaint_(change_type|set_type|edit|edit_field|confirm|photos_done)"
+    r"|rate_ticket|reopen_ticket|privacy_erase_confirm|share_.*)$"
+)
+SIMILAR = 85  # RapidFuzz token-set ratio at which two texts are one group
+_REPEATS = re.compile(r"(.)\1{2,}")
+_SPACES = re.compile(r"\s+")
+
+
+@cache
+def label_intents() -> tuple[str, ...]:
+    """Intents an admin may give typed text: the domain's, minus button-only ones."""
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    names = [str(i if isinstance(i, str) else next(iter(i))) for i in domain["intents"]]
+    return tuple(n for n in names if not _PAYLOAD_ONLY.match(n))
+
+
+def normalise(text: str) -> str:
+    """The form texts are compared in: NFC, lower case, one space, long repeats cut
+    (ดังมากกกกก and ดังมากก are the same message)."""
+    text = unicodedata.normalize("NFC", text).casefold().strip()
+    return _SPACES.sub(" ", _REPEATS.sub(r"\1\1", text))
+
+
+@dataclass
+class Group:
+    """Similar messages: how often, the distinct texts, and the model's guess."""
+
+    key: str
+    count: int = 0
+    texts: list[str] = field(default_factory=list)
+    guesses: Counter[str] = field(default_factory=Counter)
+    intents: Counter[str] = field(default_factory=Counter)
+    confidences: list[float] = field(default_factory=list)
+    last_seen: datetime | None = None
+
+    def out(self) -> dict[str, Any]:
+        """The group as the API shows it."""
+        guess = self.guesses.most_common(1)[0][0] if self.guesses else None
+        return {
+            "key": self.key,
+            "count": self.count,
+            "texts": self.texts[:20],
+            "guess": guess,
+            "read_as": self.intents.most_common(1)[0][0] if self.intents else None,
+            "confidence": round(sum(self.confidences) / len(self.confidences), 3)
+            if self.confidences
+            else None,
+            "last_seen": self.last_seen.isoformat() if self.last_seen else None,
+        }
+
+
+def inbox(
+    session: Session,
+    *,
+    max_confidence: float = 0.5,
+    days: int = 30,
+    limit_messages: int = 5000,
+    now: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Groups of unlabelled messages the model was unsure about, most frequent first."""
+    since = (now or utcnow()) - timedelta(days=days)
+    rows = session.execute(
+        select(
+            InboundEvent.payload,
+            InboundEvent.nlu_intent,
+            InboundEvent.nlu_confidence,
+            InboundEvent.nlu_guess,
+            InboundEvent.received_at,
+        )
+        .where(
+            InboundEvent.event_type == "message",
+            InboundEvent.message_type == "text",
+            InboundEvent.nlu_intent.is_not(None),
+            InboundEvent.received_at >= since,
+            or_(
+                InboundEvent.nlu_intent.in_(NOT_UNDERSTOOD),
+                InboundEvent.nlu_confidence < max_confidence,
+            ),
+        )
+        .order_by(InboundEvent.id.desc())
+        .limit(limit_messages)
+    ).all()
+    labelled = {normalise(t) for t in session.scalars(select(NluExample.text))}
+    groups: list[Group] = []
+    for row in rows:
+        text = str(((row.payload or {}).get("message") or {}).get("text") or "").strip()
+        key = normalise(text)
+        if not key or key.startswith(("/", "／")) or key in labelled:
+            continue
+        group = next(
+            (g for g in groups if g.key == key or fuzz.token_set_ratio(g.key, key) >= SIMILAR),
+            None,
+        )
+        if group is None:
+            group = Group(key=key)
+            groups.append(group)
+        group.count += 1
+        if text not in group.texts:
+            group.texts.append(text)
+        if row.nlu_guess:
+            group.guesses[row.nlu_guess] += 1
+        if row.nlu_intent:
+            group.intents[row.nlu_intent] += 1
+        if row.nlu_confidence is not None:
+            group.confidences.append(float(row.nlu_confidence))
+        seen = aware(row.received_at)
+        if group.last_seen is None or seen > group.last_seen:
+            group.last_seen = seen
+    groups.sort(key=lambda g: (-g.count, -(g.last_seen.timestamp() if g.last_seen else 0)))
+    return [g.out() for g in groups]
+
+
+class LabelError(ValueError):
+    """A label the desk cannot take (unknown intent, empty text)."""
+
+
+def label(
+    session: Session, items: Iterable[tuple[str, str]], *, staff_id: int | None, source: str
+) -> list[NluExample]:
+    """Stores (text, intent) labels; a text labelled again takes the new intent."""
+    allowed = set(label_intents())
+    stored = []
+    for text, intent in items:
+        text = _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+        if not text or len(text) > 1000:
+            raise LabelError("text must be 1–1000 characters")
+        if intent not in allowed:
+            raise LabelError(f"unknown intent {intent!r}")
+        example = session.scalar(select(NluExample).where(NluExample.text == text))
+        if example is None:
+            example = NluExample(text=text, intent=intent, source=source, created_by=staff_id)
+            session.add(example)
+        else:
+            example.intent = intent
+            example.active = True
+        stored.append(example)
+    session.flush()
+    return stored
+
+
+def examples(session: Session, intent: str | None = None) -> Sequence[NluExample]:
+    """Active examples (of one intent), newest first."""
+    query = select(NluExample).where(NluExample.active.is_(True))
+    if intent:
+        query = query.where(NluExample.intent == intent)
+    return session.scalars(query.order_by(NluExample.id.desc())).all()
+
+
+class _Literal(str):
+    """A YAML block scalar (`examples: |`), as Rasa writes its training data."""
+
+
+def _literal(dumper: yaml.SafeDumper, value: _Literal) -> yaml.Node:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+
+
+yaml.SafeDumper.add_representer(_Literal, _literal)
+
+
+def to_rasa_yaml(rows: Iterable[NluExample]) -> str:
+    """The examples as Rasa 3 NLU training data."""
+    by_intent: dict[str, list[str]] = {}
+    for row in rows:
+        by_intent.setdefault(row.intent, []).append(row.text)
+    nlu = [
+        {"intent": intent, "examples": _Literal("".join(f"- {t}\n" for t in sorted(texts)))}
+        for intent, texts in sorted(by_intent.items())
+    ]
+    header = "# Examples admins labelled in the console (bot/nlu/inbox.py); merged at train time.\n"
+    return header + yaml.safe_dump(
+        {"version": "3.1", "nlu": nlu}, allow_unicode=True, sort_keys=False, width=1000
+    )

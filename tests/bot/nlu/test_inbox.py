@@ -1,0 +1,101 @@
+"""The NLU inbox end to end: citizens' unclear messages → grouped for admins → labels →
+examples exported as Rasa YAML. Through the real desk (LINE stand-in → Rasa → worker)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import yaml
+from agents import Agent, create_staff
+from deskstack import Desk, user_id, wait_for
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+from ticketchat import Chat
+
+from bot.line.models import InboundEvent
+from bot.nlu import inbox
+
+pytestmark = pytest.mark.stack
+
+
+def _reading(desk: Desk, user: str) -> list[tuple[str | None, float | None]]:
+    with Session(create_engine(desk.settings.database_url)) as session:
+        rows = session.execute(
+            select(InboundEvent.nlu_intent, InboundEvent.nlu_confidence)
+            .where(InboundEvent.line_user_id == user)
+            .order_by(InboundEvent.id)
+        ).all()
+    return [(r.nlu_intent, r.nlu_confidence) for r in rows]
+
+
+def test_every_answered_message_keeps_what_the_model_understood(desk: Desk) -> None:
+    chat = Chat(desk, user_id())
+    chat.say("สวัสดีค่ะ")
+    intent, confidence = _reading(desk, chat.user)[-1]
+    assert intent == "greet" and confidence is not None and confidence > 0.3
+
+
+def test_unclear_messages_are_grouped_for_admins_to_label(desk: Desk) -> None:
+    marker = uuid.uuid4().hex[:6]
+    unclear = [f"ฟหกด qzxv {marker}", f"ฟหกด  qzxv {marker}", f"ฟหกดดดด qzxv {marker}"]
+    for text in unclear:
+        Chat(desk, user_id()).say(text)  # three citizens, one unclear message each
+    admin = Agent.sign_in(desk, create_staff(desk, "admin", None))
+    agent = Agent.sign_in(desk, create_staff(desk, "agent", "gov_contact_1111"))
+    assert agent.get("/nlu/inbox").status_code == 403
+    assert (
+        agent.post("/nlu/labels", {"items": [{"text": "x", "intent": "greet"}]}).status_code == 403
+    )
+
+    def ours() -> dict | None:
+        groups = admin.get("/nlu/inbox").json()["groups"]
+        return next((g for g in groups if marker in g["key"]), None)
+
+    group = wait_for(ours, 10, "the group in the inbox")
+    assert group["count"] == 3, group
+    assert group["read_as"] in inbox.NOT_UNDERSTOOD
+    assert group["guess"] in inbox.label_intents()  # the pre-filled label
+
+    refused = admin.post("/nlu/labels", {"items": [{"text": unclear[0], "intent": "no_such"}]})
+    assert refused.status_code == 422
+    labelled = admin.post(
+        "/nlu/labels",
+        {"items": [{"text": t, "intent": "out_of_scope"} for t in group["texts"]]},
+    )
+    assert labelled.status_code == 201, labelled.text
+    assert ours() is None  # labelled texts leave the inbox
+
+    listed = admin.get("/nlu/examples", params={"intent": "out_of_scope"}).json()["items"]
+    mine = [e for e in listed if marker in e["text"]]
+    assert len(mine) == len({" ".join(t.split()) for t in group["texts"]})  # spaces don't count
+    changed = admin.client.put(
+        f"/console/api/nlu/examples/{mine[0]['id']}",
+        json={"intent": "greet"},
+        headers={"X-CSRF-Token": admin.csrf},
+    )
+    assert changed.status_code == 200 and changed.json()["intent"] == "greet"
+    removed = admin.client.delete(
+        f"/console/api/nlu/examples/{mine[1]['id']}", headers={"X-CSRF-Token": admin.csrf}
+    )
+    assert removed.status_code == 204
+
+    exported = admin.get("/nlu/examples.yml")
+    assert exported.status_code == 200
+    data = yaml.safe_load(exported.text)
+    assert data["version"] == "3.1"
+    by_intent = {
+        block["intent"]: [line[2:] for line in block["examples"].splitlines()]
+        for block in data["nlu"]
+    }
+    assert mine[0]["text"] in by_intent["greet"]
+    assert mine[1]["text"] not in by_intent.get("out_of_scope", [])
+    admin.close()
+    agent.close()
+
+
+def test_texts_are_normalised_before_grouping() -> None:
+    assert inbox.normalise("  ดังมากกกกก   ค่ะ ") == inbox.normalise("ดังมากก ค่ะ")
+    assert inbox.normalise("ABC") == "abc"
+    assert "greet" in inbox.label_intents()
+    assert "complaint_confirm" not in inbox.label_intents()  # a button, never typed text
