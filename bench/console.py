@@ -42,6 +42,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from bench.stack import Stack
+from bot.chromium import CHROMIUM, CHROMIUM_ARGS
 from bot.config import ROOT
 from bot.staff import auth
 
@@ -59,16 +60,6 @@ SCREEN_MESSAGES = 20
 PASSWORD = "bench console password " + uuid.uuid4().hex[:8]
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([0-9a-f]+)">')
 LOGIN_CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
-# Debian's Chromium, launched as the browser tests do (tests/bot/deskstack.py).
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # Records when each citizen text appears in the open conversation (#history), in the
 # page's wall clock (Date.now(), the same clock as Python's time.time()).
 WATCH_HISTORY = """

@@ -11,16 +11,7 @@ import sys
 from pathlib import Path
 
 from bot.catalogue.richmenu import HEIGHT, IMAGE_PATH, MAX_IMAGE_BYTES, TILES, WIDTH
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from bot.chromium import CHROMIUM, CHROMIUM_ARGS
 
 # White line-art pictograms, 24x24 viewBox, one per tile in TILES order.
 ICONS = (
@@ -66,7 +57,7 @@ def render(path: Path = IMAGE_PATH) -> int:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             tab = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
             tab.set_content(page())

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversations.models import Citizen, Conversation
 from bot.db import unit_of_work, utcnow
+from bot.handoff import service as handoffs
 from bot.line.models import InboundEvent, OutboundMessage
 from bot.worker.rasa import Understood
 
@@ -70,14 +71,7 @@ def load(sessions: sessionmaker[Session], event_id: int) -> EventView | None:
             return None
         view = _view(event)
         if event.line_user_id and event.source_type == "user" and event.status not in FINAL:
-            handler = session.scalar(
-                select(Conversation.handler)
-                .join(Citizen, Citizen.id == Conversation.citizen_id)
-                .where(Citizen.line_user_id == event.line_user_id)
-                .order_by(Conversation.id.desc())
-                .limit(1)
-            )
-            view = replace(view, handler=handler or "bot")
+            view = replace(view, handler=handoffs.handler_of(session, event.line_user_id))
         return view
 
 

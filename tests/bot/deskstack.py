@@ -20,19 +20,10 @@ import httpx
 import uvicorn
 
 from bot import devstack
+from bot.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: F401 - re-exported
 from bot.config import ROOT, Settings
 
 LOGS = ROOT / "var" / "test-logs"
-# Debian's Chromium, driven by Playwright (which never downloads a browser here).
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def free_port() -> int:
