@@ -86,6 +86,14 @@ class Settings(BaseSettings):
     login_max_failures_per_address: int = Field(default=50, ge=1)
     login_window_minutes: int = Field(default=15, ge=1)
 
+    # NLU retraining: a model whose accuracy, macro-F1 or any intent's F1 on the held-out
+    # set is lower than the active model's by more than this is refused unless forced.
+    nlu_activation_margin: float = Field(default=0.02, ge=0, le=1)
+    # Where retrained models are kept, and the trainer's working files (the active model's
+    # path among them, so a restarted Rasa runs the last activated model).
+    nlu_models_dir: Path = ROOT / "models" / "registry"
+    nlu_work_dir: Path = ROOT / "var" / "nlu"
+
     # LINE API stand-in (development and tests only).
     standin_host: str = "127.0.0.1"
     standin_port: int = 8081

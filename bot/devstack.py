@@ -19,6 +19,22 @@ from bot.config import ROOT, Settings
 
 RASA_VENV = ROOT / ".venv-rasa"
 MODELS = ROOT / "models"
+SHIPPED_MODEL = MODELS / "desk.tar.gz"
+
+
+def active_model_file(settings: Settings) -> Path:
+    """Where the path of the last activated model is kept (bot/nlu/training.py)."""
+    return settings.nlu_work_dir / "active-model"
+
+
+def active_model_path(settings: Settings) -> Path:
+    """The model Rasa should run: the last activated one, else the shipped one."""
+    active = active_model_file(settings)
+    if active.exists():
+        path = Path(active.read_text().strip())
+        if path.is_file():
+            return path
+    return SHIPPED_MODEL
 
 
 @dataclass
@@ -123,7 +139,7 @@ def processes(
                 "--port",
                 str(rasa.port or 5005),
                 "--model",
-                str(model or MODELS),
+                str(model or active_model_path(settings)),
                 "--endpoints",
                 str(ROOT / "endpoints.yml"),
                 "--credentials",
@@ -140,6 +156,8 @@ def processes(
         )
     )
     procs.append(Proc("worker", [python, "-m", "bot.worker"]))
+    # Retrains the NLU model on request, one at a time (an RQ worker).
+    procs.append(Proc("trainer", [python, "-m", "bot.cli", "nlu", "worker"]))
     procs.append(
         Proc(
             "gateway",

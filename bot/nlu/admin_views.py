@@ -7,12 +7,13 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.console.auth import AdminDep
 from bot.db import unit_of_work
-from bot.nlu import inbox
-from bot.nlu.models import NluExample
+from bot.nlu import inbox, training
+from bot.nlu.models import NluExample, NluModel
 from bot.staff.auth import audit
 
 router = APIRouter(prefix="/console/api/nlu", include_in_schema=False)
@@ -164,3 +165,127 @@ async def export_examples(request: Request, staff: AdminDep) -> Response:
         media_type="application/yaml; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="desk-examples.yml"'},
     )
+
+
+# Retraining and the model registry ----------------------------------------------------------
+
+
+class ActivateIn(BaseModel):
+    """Activation; forcing a worse model needs a reason."""
+
+    force: bool = False
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class RollbackIn(BaseModel):
+    """The model to go back to (default: the one active before)."""
+
+    model_id: int | None = None
+
+
+@router.post("/train", status_code=status.HTTP_202_ACCEPTED)
+async def train(request: Request, staff: AdminDep) -> dict[str, Any]:
+    """Queues a retraining with the admins' examples (one at a time: 409 when busy)."""
+    settings = request.app.state.settings
+    try:
+        model_id = await run_in_threadpool(
+            training.enqueue_training, request.app.state.sessions, settings, staff
+        )
+    except training.TrainingBusy as busy:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, {"message": str(busy), "model_id": busy.model_id}
+        ) from None
+    return {"id": model_id, "status": "queued"}
+
+
+def _models(request: Request, model_id: int | None = None) -> list[dict[str, Any]]:
+    with request.app.state.sessions() as session:
+        active = session.scalar(select(NluModel).where(NluModel.active.is_(True)))
+        query = select(NluModel).order_by(NluModel.id.desc())
+        if model_id is not None:
+            query = query.where(NluModel.id == model_id)
+        return [
+            training.model_out(m, active.metrics if active else None)
+            for m in session.scalars(query.limit(100))
+        ]
+
+
+@router.get("/models")
+async def models(request: Request, staff: AdminDep) -> dict[str, Any]:
+    """The registry, newest first, each with its changes against the active model."""
+    return {"items": await run_in_threadpool(_models, request)}
+
+
+@router.get("/models/{model_id}")
+async def model(request: Request, staff: AdminDep, model_id: int) -> dict[str, Any]:
+    """One model: progress (stage, elapsed, log tail) while training, then metrics."""
+    found = await run_in_threadpool(_models, request, model_id)
+    if not found:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "model not found")
+    return found[0]
+
+
+def _refused(refused: training.ActivationRefused) -> HTTPException:
+    return HTTPException(
+        status.HTTP_409_CONFLICT,
+        {
+            "message": str(refused),
+            "regressions": [
+                {"name": c.name, "active": c.active, "candidate": c.candidate}
+                for c in refused.regressions
+            ],
+        },
+    )
+
+
+@router.post("/models/{model_id}/activate")
+async def activate(
+    request: Request, staff: AdminDep, model_id: int, body: ActivateIn
+) -> dict[str, Any]:
+    """Loads the model into Rasa without downtime; refused (409) when it is worse."""
+    try:
+        took = await run_in_threadpool(
+            lambda: training.activate(
+                request.app.state.sessions,
+                request.app.state.settings,
+                model_id,
+                staff,
+                force=body.force,
+                reason=body.reason,
+            )
+        )
+    except training.ActivationRefused as refused:
+        raise _refused(refused) from None
+    return {"id": model_id, "active": True, "load_s": round(took, 3)}
+
+
+@router.post("/rollback")
+async def rollback(request: Request, staff: AdminDep, body: RollbackIn) -> dict[str, Any]:
+    """Goes back to an earlier model (the one active before, by default)."""
+    model_id = body.model_id
+    if model_id is None:
+
+        def previous() -> int | None:
+            with request.app.state.sessions() as session:
+                found = training.previous_model(session)
+                return found.id if found else None
+
+        model_id = await run_in_threadpool(previous)
+        if model_id is None:
+            raise HTTPException(status.HTTP_409_CONFLICT, {"message": "no earlier model"})
+    chosen = model_id
+    try:
+        took = await run_in_threadpool(
+            lambda: training.activate(
+                request.app.state.sessions,
+                request.app.state.settings,
+                chosen,
+                staff,
+                rollback=True,
+                force=True,
+                reason="rollback",
+            )
+        )
+    except training.ActivationRefused as refused:
+        raise _refused(refused) from None
+    return {"id": chosen, "active": True, "load_s": round(took, 3)}

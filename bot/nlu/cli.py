@@ -11,13 +11,14 @@ import io
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from bot import devstack
-from bot.config import ROOT
+from bot.config import ROOT, Settings, get_settings
 
 DEFAULT_MODEL = devstack.MODELS / "desk.tar.gz"
 DEFAULT_REPORT = ROOT / "reports" / "nlu"
@@ -113,6 +114,153 @@ def evaluate(
     if code == 0:
         typer.echo(f"NLU report: {out / 'report.md'} (also report.json, confusion.png)")
     raise typer.Exit(code)
+
+
+# The model registry: train, list, activate, roll back ----------------------------------
+
+
+def _sessions() -> Any:
+    from bot.db import make_engine, make_sessionmaker, migrate
+
+    settings = get_settings()
+    migrate(settings.database_url)
+    return make_sessionmaker(make_engine(settings.database_url))
+
+
+def _settings() -> Settings:
+    settings = get_settings()
+    if not settings.redis_url:
+        settings.redis_url = devstack.private_redis_url(settings.private_redis_port)
+    return settings
+
+
+@app.command()
+def train(
+    wait: Annotated[bool, typer.Option(help="Follow the training until it ends.")] = True,
+) -> None:
+    """Retrains with the admins' examples (on the job queue); shows stage and progress."""
+    from bot.nlu import training
+
+    settings = _settings()
+    sessions = _sessions()
+    try:
+        model_id = training.enqueue_training(sessions, settings, None)
+    except training.TrainingBusy as busy:
+        typer.echo(str(busy), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"model {model_id} queued")
+    if not wait:
+        return
+    status = _follow(sessions, model_id)
+    raise typer.Exit(0 if status == "ready" else 1)
+
+
+def _follow(sessions: Any, model_id: int) -> str:
+    from bot.nlu.models import NluModel
+
+    started = time.monotonic()
+    seen = ""
+    with typer.progressbar(length=100, label="training") as bar:
+        while True:
+            with sessions() as session:
+                model = session.get_one(NluModel, model_id)
+                status, stage = model.status, model.stage or model.status
+            done = {"queued": 2, "training": 40, "evaluating": 85}.get(status, 100)
+            bar.update(max(0, done - bar.pos))
+            if stage != seen:
+                seen = stage
+                bar.label = f"{stage} ({time.monotonic() - started:.0f} s)"
+            if status in {"ready", "failed"}:
+                break
+            time.sleep(1)
+    with sessions() as session:
+        model = session.get_one(NluModel, model_id)
+        if model.status == "failed":
+            typer.echo(f"failed: {model.error}\n{model.log_tail or ''}", err=True)
+        else:
+            metrics = model.metrics or {}
+            typer.echo(
+                f"model {model_id} ready: held-out accuracy {metrics.get('accuracy', 0):.3f}, "
+                f"macro-F1 {metrics.get('macro_f1', 0):.3f}"
+            )
+        return model.status
+
+
+@app.command()
+def models() -> None:
+    """The registry: each model's status, metrics, and whether it is active."""
+    from sqlalchemy import select
+
+    from bot.nlu.models import NluModel
+
+    with _sessions()() as session:
+        for model in session.scalars(select(NluModel).order_by(NluModel.id)):
+            metrics = model.metrics or {}
+            accuracy = metrics.get("accuracy")
+            typer.echo(
+                f"{'*' if model.active else ' '} {model.id}\t{model.status}\t"
+                f"{model.created_at:%Y-%m-%d %H:%M}\texamples {model.examples}\t"
+                + (f"accuracy {accuracy:.3f}\t" if accuracy is not None else "")
+                + (model.stage or "")
+            )
+
+
+@app.command()
+def activate(
+    model_id: int,
+    force: Annotated[bool, typer.Option(help="Activate even if it is worse.")] = False,
+    reason: Annotated[str, typer.Option(help="Why (needed with --force; audited).")] = "",
+) -> None:
+    """Loads the model into the running Rasa (refused when it is worse, unless forced)."""
+    from bot.nlu import training
+
+    try:
+        took = training.activate(
+            _sessions(), _settings(), model_id, None, force=force, reason=reason
+        )
+    except training.ActivationRefused as refused:
+        typer.echo(f"refused: {refused}", err=True)
+        for change in refused.regressions:
+            typer.echo(f"  {change.name}: {change.active:.3f} -> {change.candidate:.3f}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"model {model_id} active (loaded in {took:.1f} s)")
+
+
+@app.command()
+def rollback(
+    model_id: Annotated[int | None, typer.Argument(help="Default: the previous one.")] = None,
+) -> None:
+    """Goes back to an earlier model (the one active before, by default)."""
+    from bot.nlu import training
+
+    sessions = _sessions()
+    if model_id is None:
+        with sessions() as session:
+            previous = training.previous_model(session)
+        if previous is None:
+            typer.echo("no earlier model", err=True)
+            raise typer.Exit(1)
+        model_id = previous.id
+    try:
+        took = training.activate(
+            sessions, _settings(), model_id, None, rollback=True, force=True, reason="rollback"
+        )
+    except training.ActivationRefused as refused:
+        typer.echo(f"refused: {refused}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"rolled back to model {model_id} (loaded in {took:.1f} s)")
+
+
+@app.command()
+def worker() -> None:
+    """The training worker (RQ): one training at a time (`make run` starts it)."""
+    from redis import Redis
+    from rq import Worker
+
+    from bot.nlu import training
+
+    settings = _settings()
+    Worker([training.queue_name(settings)], connection=Redis.from_url(settings.redis_url)).work()
 
 
 if __name__ == "__main__":

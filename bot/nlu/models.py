@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -30,3 +31,33 @@ class NluExample(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class NluModel(Base):
+    """One trained model in the registry: its file, data fingerprint, metrics, who and when.
+
+    status: queued → training → evaluating → ready (or failed); one ready model at a time
+    is `active` (what Rasa runs). `metrics` is the held-out (and Traffy, when present)
+    report of nlu/evaluate.py; `progress` the current stage, and `log_tail` the last lines
+    of the training log, for the console and `desk nlu train`.
+    """
+
+    __tablename__ = "nlu_model"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    stage: Mapped[str | None] = mapped_column(String(80))
+    path: Mapped[str | None] = mapped_column(Text)
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    examples: Mapped[int] = mapped_column(default=0)
+    metrics: Mapped[dict[str, Any] | None]
+    log_tail: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    trained_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    active: Mapped[bool] = mapped_column(default=False)
+    activated_at: Mapped[datetime | None]
+    activated_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    activation_note: Mapped[str | None] = mapped_column(Text)

@@ -87,7 +87,15 @@ def desk(
     if not model.exists():
         pytest.fail("no trained model: run `make test` (it trains models/desk.tar.gz)")
     # Agents claim by hand here (claim races are tested); round-robin has its own tests.
-    settings = make_settings(pg_url, redis_prefix, handoff_auto_assign=False)
+    nlu = tmp_path_factory.mktemp("nlu")
+    settings = make_settings(
+        pg_url,
+        redis_prefix,
+        handoff_auto_assign=False,
+        # Retrained models and the trainer's files stay out of the working tree.
+        nlu_models_dir=nlu / "models",
+        nlu_work_dir=nlu / "work",
+    )
     multiproc: Path = tmp_path_factory.mktemp("prometheus")
     env = devstack.base_env(settings, {"PROMETHEUS_MULTIPROC_DIR": str(multiproc)})
     procs = devstack.processes(settings, with_redis=False, with_standin=True, model=model)

@@ -64,3 +64,22 @@ def test_missing_model_is_exit_2(command: str, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, [command, "--model", str(tmp_path / "none.tar.gz")])
     assert result.exit_code == 2
     assert "none.tar.gz" in result.output
+
+
+def test_registry_commands_on_an_empty_registry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.config import get_settings
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'desk.db'}")
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        listed = runner.invoke(app, ["models"])
+        assert listed.exit_code == 0 and listed.stdout == ""
+        refused = runner.invoke(app, ["activate", "7"])
+        assert refused.exit_code == 1 and "not ready" in refused.output
+        nothing = runner.invoke(app, ["rollback"])
+        assert nothing.exit_code == 1 and "no earlier model" in nothing.output
+    finally:
+        get_settings.cache_clear()
