@@ -11,13 +11,15 @@ from __future__ import annotations
 import json
 import threading
 import time
-import uuid
 from typing import Any
 
 import pytest
+import yaml
 from agents import Agent, create_staff
 from deskstack import LOGS, Desk, user_id, wait_for
 from ticketchat import Chat, said
+
+from bot.config import ROOT
 
 pytestmark = pytest.mark.stack
 # A made-up greeting no model has seen: it falls back until admins teach it.
@@ -112,19 +114,24 @@ def test_admins_teach_the_bot_and_a_broken_model_is_refused(desk: Desk) -> None:
             )
         )
 
-        # A broken training set: greetings labelled as road complaints.
-        broken = [f"สวัสดี{tail}" for tail in ("ค่ะ", "ครับ", "จ้า", "คะ", "นะคะ", "ค่า")]
-        broken += [f"หวัดดี{tail}" for tail in ("ค่ะ", "ครับ", "จ้า", "คะ", "นะคะ", "ค่า")]
-        broken += [f"ดีจ้า{tail}" for tail in ("", "ค่ะ", "ครับ")]
-        marker = uuid.uuid4().hex[:4]
-        items = [{"text": f"{t} {marker}", "intent": "complaint_road"} for t in broken]
-        items += [{"text": t, "intent": "complaint_road"} for t in broken]
+        # A broken training set: the held-out set's own greetings and thanks labelled as
+        # road complaints (deliberate, so the damage is certain).
+        holdout = yaml.safe_load((ROOT / "tests" / "data" / "nlu_holdout.yml").read_text())
+        broken = [
+            line[2:].strip()
+            for block in holdout["nlu"]
+            if block.get("intent") in {"greet", "thank"}
+            for line in block["examples"].splitlines()
+            if line.startswith("- ")
+        ]
+        assert len(broken) >= 6
+        items = [{"text": t, "intent": "complaint_road"} for t in broken]
         assert admin.post("/nlu/labels", {"items": items}).status_code == 201
         bad = _train(admin)
         refused = admin.post(f"/nlu/models/{bad['id']}/activate", {})
         assert refused.status_code == 409, refused.text
         names = [r["name"] for r in refused.json()["detail"]["regressions"]]
-        assert any(name.startswith("f1:complaint_") for name in names), names
+        assert "f1:greet" in names or "f1:thank" in names, names
         no_reason = admin.post(f"/nlu/models/{bad['id']}/activate", {"force": True})
         assert no_reason.status_code == 409
         assert GREETING in said(chat.say("สวัสดีครับ"))  # still the good model
