@@ -6,7 +6,8 @@ Measures, in one run on this machine:
   messages (the desk's overhead as a share of Rasa's time);
 - memory (RSS) of each process;
 - time from `make run` to a healthy desk (environments and model already present);
-- console latency from a citizen's webhook to the agent's screen (bench/console.py).
+- console latency from a citizen's webhook to the agent's screen (bench/console.py);
+- an admin's retraining (job queue → `rasa train` → evaluation) and activation time.
 """
 
 from __future__ import annotations
@@ -30,11 +31,15 @@ from typing import Any
 
 import httpx
 import psycopg
+from sqlalchemy import select
 
 from bench import catalogue as catalogue_bench
 from bench import console as console_bench
 from bench.stack import Stack, free_port
 from bot.config import ROOT
+from bot.db import make_engine, make_sessionmaker
+from bot.nlu import training
+from bot.nlu.models import NluModel
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
 MESSAGES = [
@@ -247,6 +252,45 @@ def training_time() -> dict[str, float]:
     return {"seconds": time.monotonic() - started}
 
 
+def retraining(stack: Stack) -> dict[str, float]:
+    """An admin's retraining through the desk's trainer process, then activation.
+
+    Seconds from the request to a ready model (queue, `rasa train`, evaluation on the
+    held-out set and Traffy), how long Rasa took to load it (`PUT /model`) and to go
+    back to the shipped model (rollback). The first training also evaluates the shipped
+    model once (it has no metrics to compare with yet): that is measured separately.
+    """
+    engine = make_engine(stack.settings.database_url)
+    sessions = make_sessionmaker(engine)
+    results: dict[str, float] = {}
+    try:
+        for run in ("first", "second"):
+            started = time.monotonic()
+            model_id = training.enqueue_training(sessions, stack.settings, None)
+            deadline = started + 900
+            while time.monotonic() < deadline:
+                with sessions() as session:
+                    model = session.get_one(NluModel, model_id)
+                    status = model.status
+                if status in ("ready", "failed"):
+                    break
+                time.sleep(0.25)
+            if status != "ready":
+                raise RuntimeError(f"retraining ended {status}")
+            results[f"{run}_s"] = time.monotonic() - started
+        with sessions() as session:
+            shipped = session.scalar(select(NluModel.id).order_by(NluModel.id).limit(1))
+        results["activate_s"] = training.activate(
+            sessions, stack.settings, model_id, None, force=True, reason="benchmark"
+        )
+        results["rollback_s"] = training.activate(
+            sessions, stack.settings, int(shipped or 0), None, rollback=True, reason="benchmark"
+        )
+    finally:
+        engine.dispose()
+    return results
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of a process and its children, in MB."""
     total = 0
@@ -400,6 +444,29 @@ def write(results: dict[str, Any]) -> None:
             ],
         ),
         "",
+        "## Retraining and activation (target: retrain + evaluate ≤ 2 min)",
+        "",
+        "An admin's retraining through the desk's trainer process (RQ job → `rasa train`",
+        "→ evaluation on the held-out set and Traffy), from the request to a ready model;",
+        "the first one also evaluates the shipped model once, to compare against. Then",
+        "activation (Rasa's `PUT /model`, while it keeps answering) and a rollback.",
+        "",
+        *table(
+            ["measure", "seconds"],
+            [
+                [
+                    "retrain + evaluate (the first, with the shipped model's evaluation)",
+                    f"{results['retrain']['first_s']:.1f}",
+                ],
+                ["retrain + evaluate", f"{results['retrain']['second_s']:.1f}"],
+                [
+                    "activation (model load in the running Rasa)",
+                    f"{results['retrain']['activate_s']:.2f}",
+                ],
+                ["rollback to the shipped model", f"{results['retrain']['rollback_s']:.2f}"],
+            ],
+        ),
+        "",
         "## Memory (RSS after the runs above)",
         "",
         *table(["process", "MB"], [[name, f"{mb:.0f}"] for name, mb in memory.items()]),
@@ -442,6 +509,7 @@ def main() -> None:
             results["ack"] = webhook_ack(stack)
             results["parse"] = parse_latency(stack)
             results["memory"] = {n: rss_mb(p.pid) for n, p in stack.running.items()}
+            results["retrain"] = retraining(stack)
     finally:
         with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -29,6 +29,7 @@ class Stack:
     def __init__(self, database_url: str, *, rest_channel: bool = False) -> None:
         gateway, standin, rasa, actions = (free_port() for _ in range(4))
         prefix = f"deskbench{uuid.uuid4().hex[:6]}"
+        self.workdir = Path(tempfile.mkdtemp(prefix="desk-bench-"))
         self.settings = Settings(
             desk_env="test",
             database_url=database_url,
@@ -42,8 +43,10 @@ class Stack:
             gateway_port=gateway,
             worker_id=f"{prefix}-worker",
             log_level="WARNING",
+            # Models a benchmark trains stay out of the project's registry.
+            nlu_models_dir=self.workdir / "registry",
+            nlu_work_dir=self.workdir / "nlu",
         )
-        self.workdir = Path(tempfile.mkdtemp(prefix="desk-bench-"))
         credentials = None
         if rest_channel:
             # Rasa's own REST channel beside ours, for the comparison only.

@@ -22,6 +22,7 @@ from bot.db import make_engine, make_sessionmaker, migrate
 from bot.line import views as line_views
 from bot.line.intake import EventIntake
 from bot.nlu import admin_views as nlu_admin_views
+from bot.nlu import page as nlu_page
 from bot.nlu import views as nlu_views
 from bot.queue import EventQueue
 from bot.reports import views as report_views
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(console_views.router)
     app.include_router(report_views.router)
     app.include_router(nlu_admin_views.router)
+    app.include_router(nlu_page.router)
     if settings.desk_env != "production":
         # The simulator signs webhooks with the channel secret: never in production.
         app.include_router(simulator_views.router)

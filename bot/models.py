@@ -4,7 +4,7 @@ from bot.conversations.models import Citizen, Conversation
 from bot.db import Base
 from bot.handoff.models import ConversationNote, Handoff
 from bot.line.models import InboundEvent, OutboundMessage
-from bot.nlu.models import NluExample, NluModel
+from bot.nlu.models import NluCorrection, NluExample, NluModel
 from bot.staff.models import AuditEntry, Staff, StaffToken
 from bot.tickets.models import Media, Ticket, TicketEvent, TicketFollower
 
@@ -16,6 +16,7 @@ __all__ = [
     "ConversationNote",
     "Handoff",
     "InboundEvent",
+    "NluCorrection",
     "NluExample",
     "NluModel",
     "Media",

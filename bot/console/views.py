@@ -767,6 +767,22 @@ async def ticket_status(
     return out
 
 
+@router.post("/console/api/tickets/{ticket_id}/type")
+async def ticket_type(
+    request: Request, staff: ConsoleStaffDep, ticket_id: str, body: ticket_views.TypeIn
+) -> dict[str, Any]:
+    """Corrects a ticket's complaint type from the conversation (a label for the NLU)."""
+    routes = request.app.state.router
+
+    def work() -> dict[str, Any]:
+        with unit_of_work(request.app.state.sessions) as session:
+            ticket = _ticket_for(session, ticket_id, staff)
+            ticket_views.retype(session, ticket, body.complaint_type, staff, routes)
+            return ticket_views._out(ticket, routes)
+
+    return await run_in_threadpool(work)
+
+
 def _ticket_for(session: Session, ticket_id: str, staff: StaffUser) -> Ticket:
     """A ticket of the staff member's agency, or one linked to a hand-off of their queues."""
     try:

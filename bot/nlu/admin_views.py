@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
@@ -30,6 +30,9 @@ class LabelsIn(BaseModel):
     """Labels given in bulk (a group of similar messages at once)."""
 
     items: list[LabelIn] = Field(min_length=1, max_length=500)
+    # Where the texts came from: the inbox's messages, tickets an agent re-typed, or typed
+    # by the admin.
+    source: Literal["inbox", "ticket", "console"] = "inbox"
 
 
 class ExampleIn(BaseModel):
@@ -82,7 +85,7 @@ async def add_labels(request: Request, staff: AdminDep, body: LabelsIn) -> dict[
                     session,
                     [(i.text, i.intent) for i in body.items],
                     staff_id=staff.id,
-                    source="inbox",
+                    source=body.source,
                 )
             except inbox.LabelError as error:
                 raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(error)) from error

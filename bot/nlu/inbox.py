@@ -2,11 +2,13 @@
 
 Messages come from stored webhook events with the model's reading (`nlu_intent`,
 `nlu_confidence`, `nlu_guess`, written by the worker from the desk channel): those that
-fell back, were read as out of scope, or were understood with low confidence. Similar
-texts are grouped (RapidFuzz on a normalised form) with counts, newest first, the
-model's best guess pre-filled. Texts already labelled are left out. Admins label a
-group's texts with one intent; the labels become `nlu_example` rows, exported as Rasa
-YAML and merged into the training data at train time.
+fell back, were read as out of scope, or were understood with low confidence — and the
+descriptions of tickets whose complaint type an agent corrected (`nlu_correction`: the
+agent's type is the pre-filled label, shown first). Similar texts are grouped
+(RapidFuzz on a normalised form) with counts, newest first, the model's best guess
+pre-filled. Texts already labelled are left out. Admins label a group's texts with one
+intent; the labels become `nlu_example` rows, exported as Rasa YAML and merged into the
+training data at train time.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from sqlalchemy.orm import Session
 from bot.config import ROOT
 from bot.db import utcnow
 from bot.line.models import InboundEvent
-from bot.nlu.models import NluExample
+from bot.nlu.models import NluCorrection, NluExample
+from bot.tickets.models import Ticket
 from bot.tickets.service import aware
 
 NOT_UNDERSTOOD = ("nlu_fallback", "out_of_scope")
@@ -38,6 +41,7 @@ _PAYLOAD_ONLY = re.compile(
     r"|rate_ticket|reopen_ticket|privacy_erase_confirm|share_.*)$"
 )
 SIMILAR = 85  # RapidFuzz token-set ratio at which two texts are one group
+MAX_TEXT = 1000  # the longest example a label may carry
 _REPEATS = re.compile(r"(.)\1{2,}")
 _SPACES = re.compile(r"\s+")
 
@@ -68,12 +72,38 @@ class Group:
     intents: Counter[str] = field(default_factory=Counter)
     confidences: list[float] = field(default_factory=list)
     last_seen: datetime | None = None
+    source: str = "message"  # or "ticket": an agent corrected these tickets' types
+    tickets: list[str] = field(default_factory=list)
+
+    def add(
+        self,
+        text: str,
+        *,
+        guess: str | None,
+        read_as: str | None,
+        confidence: float | None,
+        seen: datetime,
+    ) -> None:
+        """One more message of the group."""
+        self.count += 1
+        if text not in self.texts:
+            self.texts.append(text)
+        if guess:
+            self.guesses[guess] += 1
+        if read_as:
+            self.intents[read_as] += 1
+        if confidence is not None:
+            self.confidences.append(confidence)
+        if self.last_seen is None or seen > self.last_seen:
+            self.last_seen = seen
 
     def out(self) -> dict[str, Any]:
         """The group as the API shows it."""
         guess = self.guesses.most_common(1)[0][0] if self.guesses else None
         return {
             "key": self.key,
+            "source": self.source,
+            "ticket_ids": self.tickets[:20],
             "count": self.count,
             "texts": self.texts[:20],
             "guess": guess,
@@ -117,33 +147,72 @@ def inbox(
         .limit(limit_messages)
     ).all()
     labelled = {normalise(t) for t in session.scalars(select(NluExample.text))}
+    corrected = _corrections(session, since, labelled)
     groups: list[Group] = []
     for row in rows:
         text = str(((row.payload or {}).get("message") or {}).get("text") or "").strip()
         key = normalise(text)
         if not key or key.startswith(("/", "／")) or key in labelled:
             continue
-        group = next(
-            (g for g in groups if g.key == key or fuzz.token_set_ratio(g.key, key) >= SIMILAR),
-            None,
+        _group_for(groups, key).add(
+            text,
+            guess=row.nlu_guess,
+            read_as=row.nlu_intent,
+            confidence=None if row.nlu_confidence is None else float(row.nlu_confidence),
+            seen=aware(row.received_at),
         )
-        if group is None:
-            group = Group(key=key)
-            groups.append(group)
-        group.count += 1
-        if text not in group.texts:
-            group.texts.append(text)
-        if row.nlu_guess:
-            group.guesses[row.nlu_guess] += 1
-        if row.nlu_intent:
-            group.intents[row.nlu_intent] += 1
-        if row.nlu_confidence is not None:
-            group.confidences.append(float(row.nlu_confidence))
-        seen = aware(row.received_at)
-        if group.last_seen is None or seen > group.last_seen:
-            group.last_seen = seen
     groups.sort(key=lambda g: (-g.count, -(g.last_seen.timestamp() if g.last_seen else 0)))
-    return [g.out() for g in groups]
+    return [g.out() for g in corrected + groups]
+
+
+def _group_for(groups: list[Group], key: str, source: str = "message") -> Group:
+    """The group a normalised text belongs to (a new one when none is similar enough)."""
+    for group in groups:
+        if group.key == key or fuzz.token_set_ratio(group.key, key) >= SIMILAR:
+            return group
+    group = Group(key=key, source=source)
+    groups.append(group)
+    return group
+
+
+def _corrections(session: Session, since: datetime, labelled: set[str]) -> list[Group]:
+    """Tickets whose type an agent corrected: the description, labelled with the current
+    type, read as what it was filed as (a ticket corrected twice counts once)."""
+    rows = session.execute(
+        select(
+            NluCorrection.ticket_id,
+            NluCorrection.from_type,
+            NluCorrection.to_type,
+            NluCorrection.created_at,
+            Ticket.description,
+            Ticket.complaint_type,
+        )
+        .join(Ticket, Ticket.id == NluCorrection.ticket_id)
+        .where(NluCorrection.created_at >= since)
+        .order_by(NluCorrection.id.desc())
+    ).all()
+    latest: dict[str, Any] = {}
+    filed_as: dict[str, str] = {}  # what the ticket was before any correction
+    for row in rows:  # newest first
+        latest.setdefault(row.ticket_id, row)
+        filed_as[row.ticket_id] = row.from_type
+    groups: list[Group] = []
+    for ticket_id, row in latest.items():
+        text = _SPACES.sub(" ", row.description or "").strip()[:MAX_TEXT]
+        key = normalise(text)
+        if not key or key in labelled:
+            continue
+        group = _group_for(groups, key, source="ticket")
+        group.add(
+            text,
+            guess=row.complaint_type,
+            read_as=filed_as[ticket_id],
+            confidence=None,
+            seen=aware(row.created_at),
+        )
+        group.tickets.append(ticket_id)
+    groups.sort(key=lambda g: -(g.last_seen.timestamp() if g.last_seen else 0))
+    return groups
 
 
 class LabelError(ValueError):

@@ -328,6 +328,39 @@ def compare(active: dict[str, Any] | None, candidate: dict[str, Any]) -> list[Ch
     return changes
 
 
+def confusion_changes(
+    active: dict[str, Any] | None, candidate: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Cells of the held-out confusion matrix that differ between the two models: how
+    many examples of `gold` each read as `predicted` (the diagonal is what was right),
+    largest change first."""
+
+    def cells(metrics: dict[str, Any] | None) -> dict[tuple[str, str], int]:
+        table = (metrics or {}).get("confusion") or {}
+        labels = table.get("labels") or []
+        return {
+            (gold, predicted): int(count)
+            for gold, row in zip(labels, table.get("matrix") or [], strict=False)
+            for predicted, count in zip(labels, row, strict=False)
+            if count
+        }
+
+    if not active or not active.get("confusion") or not candidate.get("confusion"):
+        return []
+    old, new = cells(active), cells(candidate)
+    changed = [
+        {
+            "gold": gold,
+            "predicted": predicted,
+            "active": old.get((gold, predicted), 0),
+            "candidate": new.get((gold, predicted), 0),
+        }
+        for gold, predicted in sorted(set(old) | set(new))
+        if old.get((gold, predicted), 0) != new.get((gold, predicted), 0)
+    ]
+    return sorted(changed, key=lambda c: -abs(c["candidate"] - c["active"]))
+
+
 def regressions(changes: list[Change], margin: float) -> list[Change]:
     """The measures that fell by more than the margin."""
     return [c for c in changes if c.delta < -margin]
@@ -444,6 +477,10 @@ def model_out(model: NluModel, active_metrics: dict[str, Any] | None = None) -> 
             for c in changes
             if abs(c.delta) > 1e-9
         ],
+        "confusion": metrics.get("confusion"),
+        "confusion_changes": []
+        if model.active or not metrics
+        else confusion_changes(active_metrics, metrics),
         "log_tail": model.log_tail,
         "error": model.error,
     }

@@ -187,6 +187,8 @@ def _timeline_rows(events: list[TicketEvent]) -> list[dict[str, Any]]:
             what = "มีผู้ร่วมแจ้งเพิ่ม"
         if event.kind == "reopened":
             what = "แจ้งว่ายังไม่ได้รับการแก้ไข เปิดเรื่องอีกครั้ง"
+        if event.kind == "retyped":
+            what = "เจ้าหน้าที่ปรับประเภทเรื่อง"
         line = what + (
             f" — {clip(event.note, 120)}" if event.note and event.kind != "joined" else ""
         )

@@ -26,6 +26,7 @@ from bot.line.models import OutboundMessage
 from bot.tickets import cards
 from bot.tickets.calendar import BusinessCalendar
 from bot.tickets.lifecycle import (
+    COMPLAINT_TYPES,
     OPEN_STATUSES,
     Actor,
     TransitionError,
@@ -234,6 +235,62 @@ def transition(
     session.add(event)
     session.flush()
     return notify_followers(session, ticket, event, quiet_for=quiet_for)
+
+
+def retype(
+    session: Session,
+    ticket: Ticket,
+    complaint_type: str,
+    *,
+    router: Router,
+    staff_id: int | None,
+    now: datetime | None = None,
+) -> TicketEvent:
+    """An agent corrects the ticket's complaint type; an open ticket is routed again.
+
+    The deadline stays (the citizen has waited since filing). The change is on the
+    citizen's timeline, and the citizen's words with the corrected type become a label
+    in the NLU inbox (`nlu_correction`). Raises TransitionError for an unknown or
+    unchanged type.
+    """
+    from bot.nlu.models import NluCorrection  # the inbox's table; nlu imports tickets
+
+    if complaint_type not in COMPLAINT_TYPES:
+        raise TransitionError(f"unknown complaint type {complaint_type!r}")
+    if complaint_type == ticket.complaint_type:
+        raise TransitionError("the ticket already has that type")
+    now = now or utcnow()
+    before = ticket.complaint_type
+    ticket.complaint_type = complaint_type
+    ticket.updated_at = now
+    if ticket.status in OPEN_STATUSES:
+        route = router.route(complaint_type, ticket.province, ticket.district)
+        ticket.agency_id = route.agency.id
+        ticket.routing_rule = route.rule
+    try:
+        note = f"{cards.type_label(complaint_type)} · ดูแลโดย {router.agency(ticket.agency_id).name}"
+    except KeyError:
+        note = cards.type_label(complaint_type)
+    event = TicketEvent(
+        ticket_id=ticket.id,
+        kind="retyped",
+        actor_type="staff",
+        staff_id=staff_id,
+        note=note,
+        created_at=now,
+    )
+    session.add(event)
+    session.add(
+        NluCorrection(
+            ticket_id=ticket.id,
+            from_type=before,
+            to_type=complaint_type,
+            staff_id=staff_id,
+            created_at=now,
+        )
+    )
+    session.flush()
+    return event
 
 
 def add_note(session: Session, ticket: Ticket, *, staff_id: int, body: str) -> TicketEvent:

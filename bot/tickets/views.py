@@ -24,7 +24,13 @@ from bot.deps import SettingsDep
 from bot.staff import auth
 from bot.staff.auth import StaffDep, StaffUser
 from bot.tickets import service
-from bot.tickets.lifecycle import STATUSES, TICKET_TYPES, TransitionError, allowed_targets
+from bot.tickets.lifecycle import (
+    COMPLAINT_TYPES,
+    STATUSES,
+    TICKET_TYPES,
+    TransitionError,
+    allowed_targets,
+)
 from bot.tickets.models import Media, Ticket
 from bot.tickets.routing import Router
 
@@ -118,6 +124,12 @@ class TransitionIn(BaseModel):
 
     status: str = Field(description="one of " + ", ".join(STATUSES))
     note: str | None = Field(default=None, max_length=1000)
+
+
+class TypeIn(BaseModel):
+    """A corrected complaint type."""
+
+    complaint_type: str = Field(description="one of " + ", ".join(COMPLAINT_TYPES))
 
 
 class NoteIn(BaseModel):
@@ -326,6 +338,44 @@ async def change_status(
     detail, notices = await run_in_threadpool(work)
     await announce(request, notices)
     return detail
+
+
+def retype(
+    session: Session, ticket: Ticket, complaint_type: str, staff: StaffUser, routes: Router
+) -> None:
+    """Corrects the type (an open ticket is routed again); 422 for an unknown or same type."""
+    before = (ticket.complaint_type, ticket.agency_id)
+    try:
+        service.retype(session, ticket, complaint_type, router=routes, staff_id=staff.id)
+    except TransitionError as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(error)) from error
+    auth.audit(
+        session,
+        staff,
+        "ticket_retype",
+        ticket.id,
+        before=before[0],
+        after=complaint_type,
+        agency_before=before[1],
+        agency_after=ticket.agency_id,
+    )
+
+
+@router.post("/tickets/{ticket_id}/type", response_model=TicketDetailOut)
+async def change_type(
+    request: Request, staff: StaffDep, ticket_id: str, change: TypeIn
+) -> dict[str, Any]:
+    """Corrects the complaint type. An open ticket is routed again (it may leave your
+    agency); the citizen's words with the new type become a label in the NLU inbox."""
+    routes = _router(request)
+
+    def work() -> dict[str, Any]:
+        with unit_of_work(request.app.state.sessions) as session:
+            ticket = _visible(session, ticket_id, staff)
+            retype(session, ticket, change.complaint_type, staff, routes)
+            return _detail(session, ticket, routes)
+
+    return await run_in_threadpool(work)
 
 
 @router.post(

@@ -238,11 +238,29 @@ function renderTickets() {
         select.value = ticket.status;
       }
     });
+    // Correcting the type routes an open ticket again and teaches the NLU (its inbox).
+    const type = el("select", { dataset: { testid: "ticket-type-change" }, title: "ประเภทเรื่อง (complaint type)" });
+    if (!state.me.complaint_types.some((item) => item.id === ticket.complaint_type)) {
+      // A message left for staff has no complaint type yet: the agent may give it one.
+      type.append(el("option", { value: ticket.complaint_type, text: "ระบุประเภทเรื่อง…", selected: true, disabled: true }));
+    }
+    for (const item of state.me.complaint_types) {
+      type.append(el("option", { value: item.id, text: item.name, selected: item.id === ticket.complaint_type }));
+    }
+    type.addEventListener("change", async () => {
+      try {
+        await api("POST", `/tickets/${encodeURIComponent(ticket.id)}/type`, { complaint_type: type.value });
+        await openConversation(state.current);
+      } catch (error) {
+        showError(`เปลี่ยนประเภทเรื่องไม่ได้: ${error.message}`);
+        type.value = ticket.complaint_type;
+      }
+    });
     const linked = state.conversation.handoff?.ticket_id === ticket.id;
     list.append(el("li", { dataset: { testid: "ticket", ticket: ticket.id } },
       el("strong", { text: `${ticket.id}${linked ? " 🔗" : ""}` }),
       el("small", { text: `${ticket.agency_name} · ${ticket.description.slice(0, 80)}` }),
-      select));
+      select, type));
   }
 }
 

@@ -93,6 +93,21 @@ def test_agents_claim_reply_and_end_while_a_supervisor_watches(
     desk.say(chat.user, "บ้านเลขที่ 99 ค่ะ 0812345678")
     expect(history.get_by_text("บ้านเลขที่ 99 ค่ะ 0812345678")).to_be_visible(timeout=5_000)
 
+    # A ticket from the conversation; the agent corrects its type and it is routed again
+    # (the correction also becomes a label in the admins' NLU inbox: tests/bot/nlu).
+    agent.get_by_test_id("ticket-type").select_option("complaint_road")
+    agent.get_by_test_id("ticket-description").fill("ไม่มีน้ำใช้ทั้งซอยมาสองวันแล้วค่ะ")
+    agent.get_by_test_id("ticket-province").fill("นนทบุรี")
+    agent.get_by_test_id("ticket-create").click()
+    ticket = agent.get_by_test_id("ticket")
+    expect(ticket).to_have_count(1)
+    kind = ticket.get_by_test_id("ticket-type-change")
+    expect(kind).to_have_value("complaint_road")
+    expect(ticket.locator("small")).to_contain_text("ส่งเสริมการปกครองท้องถิ่นจังหวัดนนทบุรี")
+    kind.select_option("complaint_water_supply")
+    expect(ticket.locator("small")).to_contain_text("การประปานครหลวง")  # routed again
+    expect(ticket.get_by_test_id("ticket-type-change")).to_have_value("complaint_water_supply")
+
     # Ending hands the citizen back to the bot with a rating question.
     agent.get_by_test_id("end").click()
     expect(agent.get_by_test_id("handoff-state")).to_have_attribute("data-status", "ended")

@@ -11,10 +11,14 @@ from agents import Agent, create_staff
 from deskstack import Desk, user_id, wait_for
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
-from ticketchat import Chat
+from ticketchat import Chat, api, staff_token
 
 from bot.line.models import InboundEvent
 from bot.nlu import inbox
+from bot.nlu.models import NluExample
+from bot.tickets import service
+from bot.tickets.calendar import BusinessCalendar
+from bot.tickets.routing import Router
 
 pytestmark = pytest.mark.stack
 
@@ -92,6 +96,70 @@ def test_unclear_messages_are_grouped_for_admins_to_label(desk: Desk) -> None:
     assert mine[1]["text"] not in by_intent.get("out_of_scope", [])
     admin.close()
     agent.close()
+
+
+def test_a_ticket_type_an_agent_corrects_becomes_a_label_in_the_inbox(desk: Desk) -> None:
+    marker = uuid.uuid4().hex[:6]
+    words = f"ไฟดับทั้งซอยเลย น้ำประปาก็ไม่ไหล ปั๊มน้ำหมู่บ้านเสีย {marker}"
+    router = Router.load()
+    with Session(create_engine(desk.settings.database_url)) as session, session.begin():
+        ticket, _ = service.create_ticket(
+            session,
+            service.Intake(
+                intake_key=f"retype-{marker}",
+                line_user_id=user_id(),
+                complaint_type="complaint_streetlight",
+                description=words,
+                province="กรุงเทพมหานคร",
+                district="บางรัก",
+            ),
+            router=router,
+            calendar=BusinessCalendar.load(),
+        )
+        ticket_id, agency = ticket.id, ticket.agency_id
+    water = router.route("complaint_water_supply", "กรุงเทพมหานคร", "บางรัก").agency
+    stranger = Agent.sign_in(desk, create_staff(desk, "agent", "ocpb"))
+    assert (
+        stranger.post(f"/tickets/{ticket_id}/type", {"complaint_type": "complaint_water_supply"})
+    ).status_code == 404  # another agency's ticket does not exist for them
+    agent = Agent.sign_in(desk, create_staff(desk, "agent", agency))
+    assert (
+        agent.post(f"/tickets/{ticket_id}/type", {"complaint_type": "no_such"}).status_code == 422
+    )
+    moved = agent.post(f"/tickets/{ticket_id}/type", {"complaint_type": "complaint_water_supply"})
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["agency_id"] == water.id  # routed again: the water authority has it
+    # The water authority's staff, through the REST API, find it is really a flooding pump.
+    token = staff_token(desk, f"water-{marker}", "agent", water.id)
+    again = api(
+        desk,
+        token,
+        "POST",
+        f"/api/tickets/{ticket_id}/type",
+        json={"complaint_type": "complaint_flooding"},
+    )
+    assert again.status_code == 200, again.text
+    assert [e["kind"] for e in again.json()["events"]].count("retyped") == 2
+
+    admin = Agent.sign_in(desk, create_staff(desk, "admin", None))
+    groups = [g for g in admin.get("/nlu/inbox").json()["groups"] if marker in g["key"]]
+    assert len(groups) == 1, groups
+    group = groups[0]
+    assert group["source"] == "ticket" and group["ticket_ids"] == [ticket_id]
+    assert group["guess"] == "complaint_flooding"  # the latest correction, pre-filled
+    assert group["read_as"] == "complaint_streetlight"
+    labelled = admin.post(
+        "/nlu/labels",
+        {"items": [{"text": words, "intent": group["guess"]}], "source": "ticket"},
+    )
+    assert labelled.status_code == 201, labelled.text
+    with Session(create_engine(desk.settings.database_url)) as session:
+        example = session.scalar(select(NluExample).where(NluExample.text == words))
+        assert example is not None
+        assert (example.intent, example.source) == ("complaint_flooding", "ticket")
+    assert not [g for g in admin.get("/nlu/inbox").json()["groups"] if marker in g["key"]]
+    for client in (stranger, agent, admin):
+        client.close()
 
 
 def test_texts_are_normalised_before_grouping() -> None:

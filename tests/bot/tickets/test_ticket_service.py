@@ -260,3 +260,58 @@ def test_staff_passwords_are_hashed_and_tokens_expire(sessions: sessionmaker[Ses
     assert service.in_scope("bma-district-1004", ["bma"])
     assert not service.in_scope("bmax", ["bma"]) and not service.in_scope("ocpb", ["bma"])
     assert service.in_scope("ocpb", None)
+
+
+def test_an_agent_corrects_the_type_the_ticket_is_routed_again_and_the_nlu_learns(
+    sessions: sessionmaker[Session], router: Router, calendar: BusinessCalendar
+) -> None:
+    from bot.nlu import inbox
+
+    words = "น้ำประปาไม่ไหลมาสามวันแล้ว ท่อแตกหน้าบ้าน ช่วยด้วยค่ะ"
+    with unit_of_work(sessions) as session:
+        ticket, _ = service.create_ticket(
+            session,
+            intake("U-retype", "k-retype", description=words),
+            router=router,
+            calendar=calendar,
+        )
+        road_agency, due = ticket.agency_id, ticket.due_at
+        with pytest.raises(TransitionError):
+            service.retype(session, ticket, "complaint_road", router=router, staff_id=None)
+        with pytest.raises(TransitionError):
+            service.retype(session, ticket, "left_message", router=router, staff_id=None)
+        event = service.retype(
+            session, ticket, "complaint_water_supply", router=router, staff_id=None
+        )
+        expected = router.route("complaint_water_supply", "กรุงเทพมหานคร", "บางรัก").agency
+        assert ticket.complaint_type == "complaint_water_supply"
+        assert ticket.agency_id == expected.id != road_agency
+        assert ticket.due_at == due  # the citizen has waited since filing
+        assert event.kind == "retyped" and event.public and expected.name in (event.note or "")
+        ticket_id = ticket.id
+
+    with sessions() as session:
+        groups = [g for g in inbox.inbox(session) if g["source"] == "ticket"]
+    assert len(groups) == 1, groups
+    assert groups[0]["texts"] == [words]
+    assert groups[0]["guess"] == "complaint_water_supply"  # the agent's type, pre-filled
+    assert groups[0]["read_as"] == "complaint_road"
+    assert groups[0]["ticket_ids"] == [ticket_id]
+
+    with unit_of_work(sessions) as session:
+        inbox.label(session, [(words, "complaint_water_supply")], staff_id=None, source="ticket")
+    with sessions() as session:
+        assert not [g for g in inbox.inbox(session) if g["source"] == "ticket"]
+
+
+def test_a_closed_ticket_keeps_its_agency_when_its_type_is_corrected(
+    sessions: sessionmaker[Session], router: Router, calendar: BusinessCalendar
+) -> None:
+    with unit_of_work(sessions) as session:
+        ticket, _ = service.create_ticket(
+            session, intake("U-closed", "k-closed"), router=router, calendar=calendar
+        )
+        service.transition(session, ticket, "rejected", actor="staff")
+        agency = ticket.agency_id
+        service.retype(session, ticket, "complaint_flooding", router=router, staff_id=None)
+        assert ticket.agency_id == agency and ticket.complaint_type == "complaint_flooding"
