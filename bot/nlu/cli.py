@@ -254,11 +254,16 @@ def rollback(
 @app.command()
 def worker() -> None:
     """The training worker (RQ): one training at a time (`make run` starts it)."""
+    import os
+
     from redis import Redis
     from rq import Worker
 
     from bot.nlu import training
 
+    # Training is background work: at a lower priority (inherited by `rasa train`), it
+    # never slows the answers citizens wait for, nor the desk's start-up.
+    os.nice(10)
     settings = _settings()
     Worker([training.queue_name(settings)], connection=Redis.from_url(settings.redis_url)).work()
 
