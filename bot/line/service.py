@@ -60,13 +60,14 @@ def store_events(*, session: Session, events: list[dict[str, Any]]) -> list[tupl
     rows = [_row(raw) for raw in events]
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    # One statement for any number of rows (SQLAlchemy's "insertmanyvalues" batches them):
+    # compiled once and cached, where `.values(rows)` compiled a new one per batch size.
     statement = (
         insert(InboundEvent)
-        .values(rows)
         .on_conflict_do_nothing(index_elements=["webhook_event_id"])
         .returning(InboundEvent.id, InboundEvent.webhook_event_id)
     )
-    stored = {event_id: row_id for row_id, event_id in session.execute(statement).all()}
+    stored = {event_id: row_id for row_id, event_id in session.execute(statement, rows).all()}
     return [
         (partition_key(raw), stored[row["webhook_event_id"]])
         for raw, row in zip(events, rows, strict=True)

@@ -6,6 +6,7 @@ look at what the bot did. They need no token and are not recorded as API calls.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 import httpx
@@ -30,9 +31,25 @@ def health() -> dict[str, Any]:
 
 
 @router.get("/__calls")
-def list_calls(state: StateDep, path: str | None = None) -> list[dict[str, Any]]:
-    """Every Messaging API call in arrival order; `path` keeps those starting with it."""
-    return state.calls(path)
+async def list_calls(
+    state: StateDep,
+    path: str | None = None,
+    at_least: Annotated[int, Query(ge=0)] = 0,
+    wait: Annotated[float, Query(ge=0, le=60)] = 0,
+) -> list[dict[str, Any]]:
+    """Every Messaging API call in arrival order; `path` keeps those starting with it.
+
+    With `wait`, answers once at least `at_least` such calls are recorded (or after `wait`
+    seconds, with what there is): a client waits for the bot's reply without polling.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    while True:
+        found = state.calls(path)
+        left = deadline - loop.time()
+        if len(found) >= at_least or left <= 0:
+            return found
+        await state.next_call(left)
 
 
 @router.delete("/__calls", status_code=204)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import copy
 import threading
 from collections.abc import Callable
@@ -103,6 +105,9 @@ class StandinState:
         self._ttl = reply_token_ttl_s
         self._clock = clock
         self._s = _Store()
+        # Set (and replaced) on every recorded call, for `/__calls?wait=`; calls are
+        # recorded on the event loop (the app's middleware), where waiters wait.
+        self._new_call: asyncio.Event | None = None
 
     def reset(self) -> None:
         """Forget everything."""
@@ -116,7 +121,17 @@ class StandinState:
         record = CallRecord(method, path, body, retry_key, utc_now())
         with self._lock:
             self._s.calls.append(record)
+        if self._new_call is not None:
+            self._new_call.set()
+            self._new_call = None
         return record
+
+    async def next_call(self, timeout: float) -> None:
+        """Returns when the next call is recorded, or after `timeout` seconds."""
+        if self._new_call is None:
+            self._new_call = asyncio.Event()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._new_call.wait(), timeout)
 
     def end_call(self, record: CallRecord, status: int) -> None:
         """Record the status a call was answered with."""

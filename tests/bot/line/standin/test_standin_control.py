@@ -117,6 +117,35 @@ def test_calls_filter_by_path_prefix_and_clear(standin: Standin, api: httpx.Clie
     assert standin.calls() == []
 
 
+def test_a_client_can_wait_for_a_call_instead_of_polling(
+    standin: Standin, api: httpx.Client
+) -> None:
+    import threading
+    import time
+
+    def later() -> None:
+        time.sleep(0.3)
+        api.get("/v2/bot/message/quota")
+        api.get("/v2/bot/info")
+
+    threading.Thread(target=later).start()
+    started = time.monotonic()
+    waited = standin.http.get(
+        "/__calls", params={"path": "/v2/bot/info", "at_least": 1, "wait": 10}
+    )
+    took = time.monotonic() - started
+    assert [c["path"] for c in waited.json()] == ["/v2/bot/info"]
+    assert 0.25 < took < 5  # answered when the call came, not at the deadline
+    started = time.monotonic()
+    none = standin.http.get(
+        "/__calls", params={"path": "/v2/bot/nothing", "at_least": 1, "wait": 0.3}
+    )
+    assert (
+        none.json() == [] and time.monotonic() - started >= 0.3
+    )  # the deadline, then what there is
+    assert standin.http.get("/__calls", params={"wait": 61}).status_code == 422
+
+
 def test_messages_can_be_cleared(standin: Standin, api: httpx.Client) -> None:
     api.post(PUSH, json={"to": ALICE, "messages": [{"type": "text", "text": "x"}]})
 
