@@ -29,4 +29,9 @@ async def _main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(_main())
+    try:
+        import uvloop  # with uvicorn[standard], as the gateway's loop
+    except ImportError:  # pragma: no cover - platforms without uvloop
+        asyncio.run(_main())
+    else:
+        uvloop.run(_main())
