@@ -20,6 +20,19 @@ from redis.exceptions import RedisError
 from bot.config import Settings
 from bot.staff.auth import StaffUser, staff_for_token
 
+
+def staff_page_headers(csp: str) -> dict[str, str]:
+    """Headers of every staff page: its content policy, never cached or framed, and no
+    referrer beyond this site."""
+    return {
+        "Content-Security-Policy": csp,
+        "Cache-Control": "no-store",
+        "Referrer-Policy": "same-origin",
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+    }
+
+
 COOKIE = "desk_console"
 LOGIN_COOKIE = "desk_login"
 CSRF_HEADER = "X-CSRF-Token"

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import ROOT
 from bot.console import auth as console_auth
-from bot.console.auth import ConsoleStaffDep, SupervisorDep
+from bot.console.auth import ConsoleStaffDep, SupervisorDep, staff_page_headers
 from bot.conversations.models import Citizen, Conversation
 from bot.db import unit_of_work, utcnow
 from bot.handoff import live, texts
@@ -59,17 +59,11 @@ STATIC_FILES = {
 }
 # No inline script, nothing from elsewhere: citizen text that slipped past the safe DOM
 # code still could not run. Photos come from this host only.
-PAGE_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-        "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
-        "form-action 'self'"
-    ),
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "same-origin",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-}
+PAGE_HEADERS = staff_page_headers(
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+    "form-action 'self'"
+)
 STREAM_TICK_S = 5.0
 MAX_REPLY = 5000
 

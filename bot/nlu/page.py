@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot.console import auth as console_auth
-from bot.console.auth import page_context
+from bot.console.auth import page_context, staff_page_headers
 
 router = APIRouter(include_in_schema=False)
 
@@ -30,17 +30,11 @@ STATIC_FILES = {
 }
 # No inline script or style and nothing from elsewhere: citizen text that slipped past
 # the page's text-only DOM code still could not run.
-PAGE_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
-        "form-action 'self'"
-    ),
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "same-origin",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-}
+PAGE_HEADERS = staff_page_headers(
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+    "form-action 'self'"
+)
 FORBIDDEN_TH = "หน้านี้สำหรับผู้ดูแลระบบ (admin) เท่านั้น"
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot.catalogue.cards import thai_date
+from bot.console.auth import staff_page_headers
 from bot.reports.charts import render_all
 from bot.reports.labels import Labels, duration_th
 from bot.reports.service import Report
@@ -22,16 +23,10 @@ HERE = Path(__file__).resolve().parent
 STATIC_FILES = {"reports.css": "text/css; charset=utf-8"}
 # The page has no script at all; charts are SVG images (data: URIs), styles come from
 # reports.css only.
-PAGE_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'none'; "
-        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
-    ),
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "same-origin",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-}
+PAGE_HEADERS = staff_page_headers(
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'none'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
 FORBIDDEN_TH = "รายงานนี้สำหรับหัวหน้างานและผู้ดูแลระบบเท่านั้น"
 # The breach table lists this many tickets; the CSV and JSON list them all.
 BREACHES_SHOWN = 200

@@ -8,10 +8,9 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 import redis
-from deskstack import CHROMIUM, CHROMIUM_ARGS, Desk, free_port
+from deskstack import CHROMIUM, CHROMIUM_ARGS, Desk, free_port, fresh_database
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, sync_playwright
 
@@ -19,7 +18,6 @@ from bot import devstack
 from bot.config import ROOT, Settings
 from bot.main import create_app
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 REDIS_BASE = "redis://127.0.0.1:6379"
 REDIS_DB = 7
 
@@ -33,12 +31,8 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this test session, dropped afterwards."""
-    name = f"desk_test_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_database("desk_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -19,10 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 import pytest
 from agents import PASSWORD, login_form
-from deskstack import CHROMIUM, Served
+from deskstack import CHROMIUM, Served, fresh_database
 from fastapi import FastAPI, Request, Response
 from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, expect
 from sqlalchemy import delete, select, update
@@ -36,7 +35,6 @@ from bot.nlu import page as nlu_page
 from bot.nlu.models import NluExample, NluModel
 from bot.staff import auth
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 REDIS_URL = "redis://127.0.0.1:6379/7"
 XSS = '<img src=x onerror="window.__pwned=1"> ถนนพังมาก'
 needs_chromium = pytest.mark.skipif(
@@ -57,12 +55,8 @@ class Site:
 @pytest.fixture(scope="module")
 def database() -> Iterator[str]:
     """A fresh PostgreSQL database for this module, dropped afterwards."""
-    name = f"desk_nlupage_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_database("desk_nlupage") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
