@@ -34,43 +34,63 @@ def _local(url: str) -> bool:
 DEV_STAFF = ROOT / "var" / "dev-staff.txt"
 
 
+def _dev_staff_file(settings: Settings) -> Path:
+    """Where the development accounts of this database are written: beside a SQLite file
+    (so another database never shows accounts it does not have), else var/."""
+    if settings.database_url.startswith("sqlite:///"):
+        path = settings.database_url.removeprefix("sqlite:///")
+        if path and path != ":memory:":
+            return Path(path).parent / DEV_STAFF.name
+    return DEV_STAFF
+
+
 def _seed_dev_staff(settings: Settings) -> str:
-    """Development only: an agent and a supervisor of the hand-off queue, created once with
-    random passwords kept in var/dev-staff.txt (owner-only), so the console can be tried."""
+    """Development only: an agent and a supervisor of the hand-off queue and an admin,
+    created with random passwords kept in var/dev-staff.txt (owner-only) when the database
+    has no staff yet, so the consoles can be tried; the accounts, for the start banner."""
     if settings.desk_env != "development":
         return ""
-    if DEV_STAFF.exists():
-        return DEV_STAFF.read_text()
     from bot.db import make_engine, make_sessionmaker, unit_of_work
     from bot.staff import auth
     from bot.staff.models import Staff
 
-    sessions = make_sessionmaker(make_engine(settings.database_url))
+    saved = _dev_staff_file(settings)
+    engine = make_engine(settings.database_url)
     lines = []
-    with unit_of_work(sessions) as session:
-        if session.query(Staff).count():
-            return ""
-        for username, role, name in (
-            ("agent", "agent", "มาลี (ทดลอง)"),
-            ("supervisor", "supervisor", "สมชาย (หัวหน้าเวร ทดลอง)"),
-        ):
-            password = secrets.token_urlsafe(12)
-            auth.create_staff(
-                session,
-                username=username,
-                password=password,
-                role=role,
-                agency_id=settings.handoff_queue,
-                display_name=name,
-            )
-            lines.append(f"  {role:<10}  username: {username:<10}  password: {password}\n")
-    DEV_STAFF.parent.mkdir(parents=True, exist_ok=True)
-    DEV_STAFF.touch(mode=0o600)
-    DEV_STAFF.write_text("".join(lines))
+    try:
+        with unit_of_work(make_sessionmaker(engine)) as session:
+            if session.query(Staff).count():
+                return saved.read_text() if saved.exists() else ""
+            for username, role, name, agency in (
+                ("agent", "agent", "มาลี (ทดลอง)", settings.handoff_queue),
+                ("supervisor", "supervisor", "สมชาย (หัวหน้าเวร ทดลอง)", settings.handoff_queue),
+                ("admin", "admin", "ผู้ดูแลระบบ (ทดลอง)", None),
+            ):
+                password = secrets.token_urlsafe(12)
+                auth.create_staff(
+                    session,
+                    username=username,
+                    password=password,
+                    role=role,
+                    agency_id=agency,
+                    display_name=name,
+                )
+                lines.append(f"  {role:<10}  username: {username:<10}  password: {password}\n")
+    finally:
+        engine.dispose()
+    saved.parent.mkdir(parents=True, exist_ok=True)
+    saved.touch(mode=0o600)
+    saved.write_text("".join(lines))
     return "".join(lines)
 
 
-def _announce_when_ready(settings: Settings, started: float, accounts: str = "") -> None:
+def _announce_when_ready(settings: Settings, started: float) -> None:
+    # Beside the processes' start (hashing passwords takes a moment), not before it.
+    try:
+        accounts = _seed_dev_staff(settings)
+    except Exception as error:  # noqa: BLE001 - the desk runs without them
+        print(f"  (development accounts not created: {type(error).__name__})", flush=True)
+        accounts = ""
     base = f"http://{settings.gateway_host}:{settings.gateway_port}"
     while True:
         try:
@@ -80,9 +100,11 @@ def _announce_when_ready(settings: Settings, started: float, accounts: str = "")
                     f"\n  ✅ The desk is ready ({took:.0f} s).\n"
                     f"  LINE simulator: {base}/simulator\n"
                     f"  Agent console:  {base}/console\n"
+                    f"  Teach the bot:  {base}/console/nlu (admins)\n"
                     f"  Health:         {base}/healthz\n"
                     + (
-                        f"  Console accounts (development, {DEV_STAFF.name}):\n{accounts}"
+                        f"  Console accounts (development, {_dev_staff_file(settings)}):\n"
+                        f"{accounts}"
                         if accounts
                         else ""
                     )
@@ -117,10 +139,7 @@ def run() -> None:
     )
     for proc in procs:
         manager.add_process(proc.name, proc.command, env={**env, **proc.env}, cwd=str(ROOT))
-    accounts = _seed_dev_staff(settings)
-    threading.Thread(
-        target=_announce_when_ready, args=(settings, started, accounts), daemon=True
-    ).start()
+    threading.Thread(target=_announce_when_ready, args=(settings, started), daemon=True).start()
     manager.loop()
     raise typer.Exit(manager.returncode or 0)
 
