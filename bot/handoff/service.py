@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.conversations.models import Citizen, Conversation
+from bot.conversations.service import current_conversation, ensure_citizen
 from bot.db import utcnow
 from bot.handoff import texts
 from bot.handoff.models import ACTIVE, OPEN_STATUSES, WAITING, ConversationNote, Handoff
@@ -66,18 +67,7 @@ class Requested:
 
 def conversation_for(session: Session, line_user_id: str) -> Conversation:
     """The citizen's conversation (created with the citizen when missing)."""
-    citizen = tickets.ensure_citizen(session, line_user_id)
-    conversation = session.scalar(
-        select(Conversation)
-        .where(Conversation.citizen_id == citizen.id)
-        .order_by(Conversation.id.desc())
-        .limit(1)
-    )
-    if conversation is None:
-        conversation = Conversation(citizen_id=citizen.id)
-        session.add(conversation)
-        session.flush()
-    return conversation
+    return current_conversation(session, ensure_citizen(session, line_user_id))
 
 
 def open_handoff(session: Session, conversation_id: int) -> Handoff | None:

@@ -11,9 +11,9 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.conversations.service import ensure_citizen
 from bot.db import unit_of_work
 from bot.tickets.models import Media
-from bot.tickets.service import ensure_citizen
 
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
 # Decompression bombs: refuse images with more pixels than a 50-megapixel photo.

@@ -17,10 +17,10 @@ from typing import Any
 from haversine import Unit, haversine
 from rapidfuzz import fuzz
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.conversations.models import Citizen
+from bot.conversations.service import citizen_by_line_id, ensure_citizen
 from bot.db import utcnow
 from bot.line.models import OutboundMessage
 from bot.tickets import cards
@@ -61,25 +61,6 @@ class Notice:
 
     line_user_id: str
     outbound_id: int
-
-
-def citizen_by_line_id(session: Session, line_user_id: str) -> Citizen | None:
-    """The citizen with this LINE user id, if known."""
-    return session.scalars(select(Citizen).where(Citizen.line_user_id == line_user_id)).first()
-
-
-def ensure_citizen(session: Session, line_user_id: str) -> Citizen:
-    """The citizen with this LINE user id, created if the worker has not yet."""
-    citizen = citizen_by_line_id(session, line_user_id)
-    if citizen is None:
-        try:
-            with session.begin_nested():
-                citizen = Citizen(line_user_id=line_user_id)
-                session.add(citizen)
-        except IntegrityError:  # created concurrently by the worker
-            citizen = citizen_by_line_id(session, line_user_id)
-            assert citizen is not None
-    return citizen
 
 
 def create_ticket(

@@ -8,11 +8,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.conversations.models import Citizen, Conversation
+from bot.conversations.service import current_conversation, ensure_citizen
 from bot.db import unit_of_work, utcnow
 from bot.handoff import service as handoffs
 from bot.line.models import InboundEvent, OutboundMessage
@@ -75,37 +73,6 @@ def load(sessions: sessionmaker[Session], event_id: int) -> EventView | None:
         return view
 
 
-def _citizen(session: Session, line_user_id: str) -> Citizen:
-    citizen = session.scalar(select(Citizen).where(Citizen.line_user_id == line_user_id))
-    if citizen is None:
-        # Insert-if-absent, so two transactions meeting a new citizen both succeed.
-        dialect = session.get_bind().dialect.name
-        insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
-        now = utcnow()
-        session.execute(
-            insert_(Citizen)
-            .values(line_user_id=line_user_id, following=True, created_at=now, updated_at=now)
-            .on_conflict_do_nothing(index_elements=["line_user_id"])
-        )
-        citizen = session.scalars(select(Citizen).where(Citizen.line_user_id == line_user_id)).one()
-    return citizen
-
-
-def _conversation(session: Session, citizen: Citizen) -> Conversation:
-    conversation = session.scalar(
-        select(Conversation)
-        .where(Conversation.citizen_id == citizen.id)
-        .order_by(Conversation.id.desc())
-        .limit(1)
-    )
-    if conversation is None:
-        conversation = Conversation(citizen_id=citizen.id)
-        session.add(conversation)
-        session.flush()
-    conversation.last_message_at = utcnow()
-    return conversation
-
-
 FINAL = frozenset({"done", "skipped", "failed"})
 
 
@@ -122,9 +89,11 @@ def start(sessions: sessionmaker[Session], event_id: int) -> EventView | None:
             event.status = "processing"
         event.attempts += 1
         if event.line_user_id and event.source_type == "user":
-            citizen = _citizen(session, event.line_user_id)
+            citizen = ensure_citizen(session, event.line_user_id)
             event.citizen_id = citizen.id
-            event.conversation_id = _conversation(session, citizen).id
+            conversation = current_conversation(session, citizen)
+            conversation.last_message_at = utcnow()
+            event.conversation_id = conversation.id
         return _view(event)
 
 
@@ -133,7 +102,7 @@ def set_following(
 ) -> None:
     """Records a follow (with the profile name, if LINE gave one) or an unfollow."""
     with unit_of_work(sessions) as session:
-        citizen = _citizen(session, line_user_id)
+        citizen = ensure_citizen(session, line_user_id)
         citizen.following = following
         if name:
             citizen.display_name = name
