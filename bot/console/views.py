@@ -44,7 +44,7 @@ from bot.staff.models import Staff
 from bot.tickets import service as tickets
 from bot.tickets import views as ticket_views
 from bot.tickets.calendar import BusinessCalendar
-from bot.tickets.lifecycle import COMPLAINT_TYPES_TH, TransitionError
+from bot.tickets.lifecycle import COMPLAINT_TYPES_TH
 from bot.tickets.models import Media, Ticket
 from bot.tickets.service import Notice
 
@@ -739,21 +739,7 @@ async def ticket_status(
     def work() -> tuple[dict[str, Any], list[Notice]]:
         with unit_of_work(request.app.state.sessions) as session:
             ticket = _ticket_for(session, ticket_id, staff)
-            before = ticket.status
-            try:
-                notices = tickets.transition(
-                    session,
-                    ticket,
-                    body.status,
-                    actor="staff",
-                    staff_id=staff.id,
-                    note=(body.note or "").strip() or None,
-                )
-            except TransitionError as error:
-                raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
-            auth.audit(
-                session, staff, "ticket_transition", ticket.id, before=before, after=body.status
-            )
+            notices = ticket_views.move(session, ticket, body.status, body.note, staff)
             return ticket_views._out(ticket, routes), notices
 
     out, notices = await run_in_threadpool(work)

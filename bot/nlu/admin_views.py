@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
@@ -14,7 +15,7 @@ from bot.console.auth import AdminDep
 from bot.db import unit_of_work
 from bot.nlu import inbox, training
 from bot.nlu.models import NluExample, NluModel
-from bot.staff.auth import audit
+from bot.staff.auth import StaffUser, audit
 
 router = APIRouter(prefix="/console/api/nlu", include_in_schema=False)
 
@@ -241,25 +242,32 @@ def _refused(refused: training.ActivationRefused) -> HTTPException:
     )
 
 
-@router.post("/models/{model_id}/activate")
-async def activate(
-    request: Request, staff: AdminDep, model_id: int, body: ActivateIn
+async def _activate(
+    request: Request, staff: StaffUser, model_id: int, **options: Any
 ) -> dict[str, Any]:
-    """Loads the model into Rasa without downtime; refused (409) when it is worse."""
+    """Loads the model into Rasa (training.activate's options); 409 when refused."""
     try:
         took = await run_in_threadpool(
-            lambda: training.activate(
+            partial(
+                training.activate,
                 request.app.state.sessions,
                 request.app.state.settings,
                 model_id,
                 staff,
-                force=body.force,
-                reason=body.reason,
+                **options,
             )
         )
     except training.ActivationRefused as refused:
         raise _refused(refused) from None
     return {"id": model_id, "active": True, "load_s": round(took, 3)}
+
+
+@router.post("/models/{model_id}/activate")
+async def activate(
+    request: Request, staff: AdminDep, model_id: int, body: ActivateIn
+) -> dict[str, Any]:
+    """Loads the model into Rasa without downtime; refused (409) when it is worse."""
+    return await _activate(request, staff, model_id, force=body.force, reason=body.reason)
 
 
 @router.post("/rollback")
@@ -276,19 +284,4 @@ async def rollback(request: Request, staff: AdminDep, body: RollbackIn) -> dict[
         model_id = await run_in_threadpool(previous)
         if model_id is None:
             raise HTTPException(status.HTTP_409_CONFLICT, {"message": "no earlier model"})
-    chosen = model_id
-    try:
-        took = await run_in_threadpool(
-            lambda: training.activate(
-                request.app.state.sessions,
-                request.app.state.settings,
-                chosen,
-                staff,
-                rollback=True,
-                force=True,
-                reason="rollback",
-            )
-        )
-    except training.ActivationRefused as refused:
-        raise _refused(refused) from None
-    return {"id": chosen, "active": True, "load_s": round(took, 3)}
+    return await _activate(request, staff, model_id, rollback=True, force=True, reason="rollback")

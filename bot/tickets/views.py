@@ -318,26 +318,33 @@ async def change_status(
     def work() -> tuple[dict[str, Any], list[service.Notice]]:
         with unit_of_work(request.app.state.sessions) as session:
             ticket = _visible(session, ticket_id, staff)
-            before = ticket.status
-            try:
-                notices = service.transition(
-                    session,
-                    ticket,
-                    change.status,
-                    actor="staff",
-                    staff_id=staff.id,
-                    note=(change.note or "").strip() or None,
-                )
-            except TransitionError as error:
-                raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
-            auth.audit(
-                session, staff, "ticket_transition", ticket.id, before=before, after=change.status
-            )
+            notices = move(session, ticket, change.status, change.note, staff)
             return _detail(session, ticket, routes), notices
 
     detail, notices = await run_in_threadpool(work)
     await announce(request, notices)
     return detail
+
+
+def move(
+    session: Session, ticket: Ticket, target: str, note: str | None, staff: StaffUser
+) -> list[service.Notice]:
+    """A staff member's status change, audited; the followers' notices (409 when the
+    transition table does not allow it)."""
+    before = ticket.status
+    try:
+        notices = service.transition(
+            session,
+            ticket,
+            target,
+            actor="staff",
+            staff_id=staff.id,
+            note=(note or "").strip() or None,
+        )
+    except TransitionError as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+    auth.audit(session, staff, "ticket_transition", ticket.id, before=before, after=target)
+    return notices
 
 
 def retype(
