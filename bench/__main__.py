@@ -243,8 +243,11 @@ def parse_latency(stack: Stack, rounds: int = 10) -> dict[str, float]:
     return {"requests": len(took), "p50_ms": statistics.median(took), "p95_ms": pct(took, 0.95)}
 
 
-def training_time() -> dict[str, float]:
-    """Seconds for `rasa train` (NLU and dialogue) of the project, into a temporary folder."""
+def training_time(first: bool = False) -> dict[str, float]:
+    """Seconds for `rasa train` (NLU and dialogue) of the project, into a temporary folder.
+
+    `first`: with an empty sentence-encoder cache, as on a machine that never trained
+    (every example is encoded); otherwise with the desk's cache, as when retraining."""
     out = Path(tempfile.mkdtemp(prefix="desk-train-"))
     env = {
         **os.environ,
@@ -252,6 +255,8 @@ def training_time() -> dict[str, float]:
         "PYTHAINLP_OFFLINE": "1",
         "RASA_TELEMETRY_ENABLED": "false",
     }
+    if first:
+        env["NLU_ENCODER_CACHE"] = str(out / "encoder-cache")
     started = time.monotonic()
     subprocess.run(
         [
@@ -469,9 +474,15 @@ def write(results: dict[str, Any]) -> None:
                     "p50 ≤ 15 ms",
                 ],
                 [
-                    "`rasa train` (NLU + rules), from scratch",
+                    "`rasa train` (NLU + rules), from scratch, training texts' encoder "
+                    "vectors cached (any retraining)",
                     f"{results['train']['seconds']:.0f} s",
                     "≤ 60 s",
+                ],
+                [
+                    "the same on a machine that never trained (every example encoded)",
+                    f"{results['train_first']['seconds']:.0f} s",
+                    "",
                 ],
             ],
         ),
@@ -550,6 +561,7 @@ def main() -> None:
     # A desk of its own (fresh database, office open around the clock), after the one above.
     results["console"] = console_bench.report(console_bench.run())
     results["start"] = {"seconds": float("nan")} if args.skip_start else make_run_to_healthy()
+    results["train_first"] = training_time(first=True)
     results["train"] = training_time()
     results["catalogue"] = catalogue_bench.report(
         catalogue_bench.QUESTIONS,

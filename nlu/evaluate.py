@@ -374,6 +374,7 @@ def open_traffy(path: Path | None) -> tuple[Traffy | None, str]:
 
 def report_main(argv: Sequence[str]) -> int:
     """`python -m nlu.evaluate --model ... --out ...`."""
+    from nlu.pipelines import encoder
     from nlu.pipelines.report import write_report
     from nlu.predict import DEFAULT_MODEL, Parser, quiet_rasa
 
@@ -392,7 +393,8 @@ def report_main(argv: Sequence[str]) -> int:
         print(f"Traffy part skipped: {note}", file=sys.stderr)
     quiet_rasa()
     parser = Parser(args.model)
-    report = evaluate(parser, load_examples(args.holdout), traffy)
+    with encoder.remembering(encoder.EncoderCache(name="evaluation")):
+        report = evaluate(parser, load_examples(args.holdout), traffy)
     report["model"] = str(args.model)
     if traffy is None:
         report["traffy_note"] = note

@@ -363,3 +363,14 @@ def normalize_whitespace(text: str) -> str:
 def thai_digits_to_arabic(text: str) -> str:
     """Replace Thai digits ๐-๙ with 0-9 (same length, so offsets are unchanged)."""
     return text.translate(_THAI_DIGIT_TABLE)
+
+
+def typed(text: str) -> str:
+    """What a citizen typed, never read as a command: Rasa takes "/intent{...}" as an
+    intent given outright (the desk's buttons use that, as postbacks), so a typed leading
+    slash becomes a full-width one (the same to a reader, plain text to Rasa, and the same
+    length, so offsets are unchanged)."""
+    stripped = text.lstrip()
+    if not stripped.startswith("/"):
+        return text
+    return text[: len(text) - len(stripped)] + "／" + stripped[1:]

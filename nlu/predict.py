@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from nlu.normalize import typed
+
 RANKING_LENGTH = 10
 DEFAULT_MODEL = Path("models/desk.tar.gz")
 
@@ -86,7 +88,8 @@ class Parser:
 
         if not texts:
             return []
-        messages = [UserMessage(text) for text in texts]
+        # Read as the desk reads what a citizen typed: a leading "/" is no command.
+        messages = [UserMessage(typed(text)) for text in texts]
         tracker = DialogueStateTracker.from_events("nlu-predict", [])
         results = self._runner.run(
             inputs={PLACEHOLDER_MESSAGE: messages, PLACEHOLDER_TRACKER: tracker},

@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 
 from bot.nlu.schemas import Entity, Intent, ParseRequest, ParseResult, Service
+from nlu.normalize import typed
 
 router = APIRouter(prefix="/api/nlu", tags=["nlu"])
 
@@ -44,7 +45,7 @@ async def parse(body: ParseRequest, request: Request) -> ParseResult:
         response = await request.app.state.http.post(
             f"{settings.rasa_url}/model/parse",
             params={"token": settings.rasa_token},
-            json={"text": body.text},
+            json={"text": typed(body.text)},
             timeout=10,
         )
     except httpx.HTTPError as error:

@@ -31,6 +31,7 @@ from bot.tickets.routing import Router
 from bot.worker import store
 from bot.worker.rasa import RasaClient, RasaRejected, RasaUnavailable, Understood
 from bot.worker.store import EventView
+from nlu.normalize import typed
 
 logger = logging.getLogger(__name__)
 
@@ -302,14 +303,6 @@ async def _text(handler: Handler, event: EventView) -> str:
     if not text.strip():  # unsent by the citizen (redacted) before we got to it
         return await handler.finish(event, "skipped")
     return await handler.ask_rasa(event, typed(text))
-
-
-def typed(text: str) -> str:
-    """What a citizen typed, never read as a command: Rasa takes "/intent{...}" as an
-    intent given outright (buttons use that, as postbacks), so a typed leading slash
-    becomes a full-width one (the same to a reader, plain text to Rasa)."""
-    stripped = text.lstrip()
-    return "／" + stripped[1:] if stripped.startswith("/") else text
 
 
 async def _photo(handler: Handler, event: EventView) -> tuple[str | None, str | None]:

@@ -151,3 +151,17 @@ def test_fast_path_agrees_with_full_pipeline() -> None:
     words = sorted(thai_words())[::7]
     slow = ["".join(p[0] for p in N._run(w, N.PIPELINE)) for w in words]
     assert [N.normalize(w) for w in words] == slow
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("/greet", "／greet"),
+        ('  /inform{"x": 1}', '  ／inform{"x": 1}'),
+        ("ถนนพัง / ไฟดับ", "ถนนพัง / ไฟดับ"),
+        ("", ""),
+    ],
+)
+def test_a_typed_leading_slash_is_no_command(text: str, expected: str) -> None:
+    assert N.typed(text) == expected
+    assert len(N.typed(text)) == len(text)  # offsets into the text stay true
