@@ -32,13 +32,16 @@ $(VENV)/.synced: pyproject.toml uv.lock
 	@py="$(call find_python,3.11)"; [ -n "$$py" ] || { echo "Python 3.11 is needed (python3.11 on PATH or pyenv)"; exit 1; }; \
 	[ -x $(VENV)/bin/python ] || "$$py" -m venv $(VENV)
 	@[ -x $(UV) ] || $(VENV)/bin/python -m pip install -q uv==0.13.8
-	$(UV) sync --frozen --python $(VENV)/bin/python
+	$(UV) sync --frozen --compile-bytecode --python $(VENV)/bin/python  # bytecode ahead of time
 	@touch $@
 
 $(RASA_VENV)/.synced: constraints/rasa-py310.txt constraints/rasa-requirements.txt $(VENV)/.synced
 	@py="$(call find_python,3.10)"; [ -n "$$py" ] || { echo "Python 3.10 is needed for Rasa (python3.10 on PATH or pyenv)"; exit 1; }; \
 	[ -x $(RASA_VENV)/bin/python ] || $(UV) venv -q --python "$$py" $(RASA_VENV)
 	$(UV) pip install -q --python $(RASA_VENV)/bin/python -c constraints/rasa-py310.txt -r constraints/rasa-requirements.txt
+	@# Bytecode ahead of time: where PYTHONDONTWRITEBYTECODE is set, Rasa would otherwise
+	@# compile TensorFlow's modules at every start (import 14.6 s instead of 4.3 s here).
+	$(RASA_VENV)/bin/python -m compileall -q -j 0 $(RASA_VENV)/lib >/dev/null
 	@touch $@
 
 env: $(VENV)/.synced $(RASA_VENV)/.synced

@@ -54,6 +54,8 @@ class ActionPrivacyRequest(Action):
         lines.append(f"รูปภาพ: {held['photos']} รูป")
         if held.get("handoffs"):
             lines.append(f"การคุยกับเจ้าหน้าที่: {held['handoffs']} ครั้ง (ข้อความและบันทึกของเจ้าหน้าที่)")
+        if held.get("examples"):
+            lines.append(f"ข้อความของคุณที่เจ้าหน้าที่ใช้สอนให้น้องเข้าใจดีขึ้น: {held['examples']} ข้อความ")
         if held["phones"]:
             lines.append("เบอร์ติดต่อ: " + ", ".join(_masked(p) for p in held["phones"]))
         if held["ticket_lines"]:

@@ -5,7 +5,8 @@ person: tickets stay (their description and place are the problem itself) but lo
 link to the citizen, the contact phone and the consent to share identity; messages lose
 their content; photos not attached to a ticket are deleted; the citizen's record keeps
 only an anonymous id (rows elsewhere point at it); an open hand-off is closed and staff
-notes about the person deleted. Rasa's own record of the chat is
+notes about the person deleted; messages an admin labelled to teach the bot are deleted
+from the examples. Rasa's own record of the chat is
 deleted by the worker once the turn is over (bot.worker.handler.FORGET).
 """
 
@@ -20,6 +21,7 @@ from bot.conversations.models import Conversation
 from bot.db import utcnow
 from bot.handoff.models import OPEN_STATUSES, ConversationNote, Handoff
 from bot.line.models import InboundEvent, OutboundMessage
+from bot.nlu import inbox
 from bot.staff.models import AuditEntry
 from bot.tickets.models import Media, Ticket, TicketEvent, TicketFollower
 from bot.tickets.service import citizen_by_line_id
@@ -29,8 +31,13 @@ def erase_citizen(session: Session, line_user_id: str) -> dict[str, int]:
     """Erases the citizen's personal data; counts of what was touched."""
     citizen = citizen_by_line_id(session, line_user_id)
     if citizen is None:
-        return {"tickets": 0, "messages": 0, "photos": 0}
+        return {"tickets": 0, "messages": 0, "photos": 0, "examples": 0}
     owned = list(session.scalars(select(Ticket).where(Ticket.citizen_id == citizen.id)))
+    # Copies of their messages that admins labelled to teach the bot: gone with the
+    # messages (the next training leaves them out; tickets' descriptions stay, as tickets do).
+    taught = inbox.taught_by(session, citizen.id)
+    for example in taught:
+        session.delete(example)
     for ticket in owned:
         ticket.citizen_id = None
         ticket.contact_phone = None
@@ -94,8 +101,13 @@ def erase_citizen(session: Session, line_user_id: str) -> dict[str, int]:
             staff_id=None,
             action="citizen_erased",
             target=None,
-            detail={"tickets": len(owned), "messages": len(events)},
+            detail={"tickets": len(owned), "messages": len(events), "examples": len(taught)},
         )
     )
     session.flush()
-    return {"tickets": len(owned), "messages": len(events), "photos": photos}
+    return {
+        "tickets": len(owned),
+        "messages": len(events),
+        "photos": photos,
+        "examples": len(taught),
+    }

@@ -219,6 +219,33 @@ class LabelError(ValueError):
     """A label the desk cannot take (unknown intent, empty text)."""
 
 
+def clean_text(text: str) -> str:
+    """An example's text as stored: NFC, whitespace runs as one space, trimmed."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+def taught_by(session: Session, citizen_id: int) -> list[NluExample]:
+    """Examples labelled from the inbox whose text is one of this citizen's messages.
+
+    They are copies of what the citizen wrote: a PDPA request shows and erases them.
+    """
+    payloads = session.scalars(
+        select(InboundEvent.payload).where(
+            InboundEvent.citizen_id == citizen_id, InboundEvent.event_type == "message"
+        )
+    )
+    texts = {
+        clean_text(str(message.get("text")))
+        for payload in payloads
+        if isinstance(message := (payload or {}).get("message"), dict) and message.get("text")
+    }
+    texts.discard("")
+    if not texts:
+        return []
+    query = select(NluExample).where(NluExample.source == "inbox", NluExample.text.in_(texts))
+    return list(session.scalars(query))
+
+
 def label(
     session: Session, items: Iterable[tuple[str, str]], *, staff_id: int | None, source: str
 ) -> list[NluExample]:
@@ -226,7 +253,7 @@ def label(
     allowed = set(label_intents())
     stored = []
     for text, intent in items:
-        text = _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+        text = clean_text(text)
         if not text or len(text) > 1000:
             raise LabelError("text must be 1–1000 characters")
         if intent not in allowed:

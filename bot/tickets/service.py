@@ -534,6 +534,7 @@ def citizen_summary(session: Session, line_user_id: str) -> dict[str, Any]:
             "messages": 0,
             "photos": 0,
             "handoffs": 0,
+            "examples": 0,
         }
     tickets = recent_for_citizen(session, line_user_id, limit=100)
     phones = sorted({t.contact_phone for t in tickets if t.contact_phone})
@@ -546,6 +547,8 @@ def citizen_summary(session: Session, line_user_id: str) -> dict[str, Any]:
     from bot.handoff.models import Handoff
 
     handoffs = session.scalar(select(func.count()).where(Handoff.citizen_id == citizen.id))
+    from bot.nlu.inbox import taught_by
+
     return {
         "known": True,
         "display_name": citizen.display_name,
@@ -554,6 +557,7 @@ def citizen_summary(session: Session, line_user_id: str) -> dict[str, Any]:
         "messages": messages or 0,
         "photos": photo_count or 0,
         "handoffs": handoffs or 0,
+        "examples": len(taught_by(session, citizen.id)),
         "since": citizen.created_at,
     }
 

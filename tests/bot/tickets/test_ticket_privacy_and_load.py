@@ -111,7 +111,11 @@ def test_fifty_citizens_filing_at_once_make_fifty_tickets_and_replays_add_nothin
             await asyncio.sleep(0.3)
 
     async def everyone() -> None:
-        async with httpx.AsyncClient(timeout=30) as client:
+        # Idle connections are dropped before the stand-in's server would close them (its
+        # keep-alive is 5 s, httpx's too): otherwise a request can go out on a connection
+        # the server is closing at that moment ("Server disconnected").
+        limits = httpx.Limits(keepalive_expiry=1.0)
+        async with httpx.AsyncClient(timeout=30, limits=limits) as client:
             await asyncio.gather(*(one(client, u) for u in users))
 
     asyncio.run(everyone())

@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import privacy
 from bot.conversations.models import Citizen
 from bot.db import make_engine, make_sessionmaker, migrate, unit_of_work, utcnow
-from bot.line.models import OutboundMessage
+from bot.line.models import InboundEvent, OutboundMessage
+from bot.nlu import inbox
+from bot.nlu.models import NluExample
 from bot.staff import auth
 from bot.tickets import service
 from bot.tickets.calendar import BusinessCalendar
@@ -219,10 +221,36 @@ def test_erasure_anonymises_tickets_and_forgets_the_person(
             calendar=calendar,
         )
         ticket_id = ticket.id
+        citizen = service.citizen_by_line_id(session, "Ugone")
+        assert citizen is not None
+        for number, text in enumerate(["ผมชื่อสมชาย  ถนนหน้าบ้านพัง", "สวัสดีครับ"]):
+            session.add(
+                InboundEvent(
+                    webhook_event_id=f"erase-{number}",
+                    event_type="message",
+                    message_type="text",
+                    line_user_id="Ugone",
+                    citizen_id=citizen.id,
+                    payload={"type": "message", "message": {"type": "text", "text": text}},
+                )
+            )
+        # An admin taught the bot with the first message (and with someone else's words).
+        inbox.label(
+            session,
+            [("ผมชื่อสมชาย ถนนหน้าบ้านพัง", "complaint_road"), ("ไฟดับทั้งซอย", "complaint_streetlight")],
+            staff_id=None,
+            source="inbox",
+        )
+        inbox.label(session, [("สวัสดีครับ", "greet")], staff_id=None, source="console")
+    with sessions() as session:
+        assert service.citizen_summary(session, "Ugone")["examples"] == 1
     with unit_of_work(sessions) as session:
         counts = privacy.erase_citizen(session, "Ugone")
-        assert counts["tickets"] == 1
+        assert counts["tickets"] == 1 and counts["examples"] == 1
     with sessions() as session:
+        # the copy of their words is gone; the admin's own example and others' words stay
+        left = set(session.scalars(select(NluExample.text)))
+        assert left == {"ไฟดับทั้งซอย", "สวัสดีครับ"}
         kept = session.get_one(Ticket, ticket_id)
         assert kept.citizen_id is None and kept.contact_phone is None and not kept.share_identity
         assert service.citizen_by_line_id(session, "Ugone") is None
