@@ -90,21 +90,22 @@ class TfidfEncoderClassifier(TfidfLogisticRegressionClassifier):
             [e.get(TEXT) for e in examples]
         )
         self.full = clone(self.clf.named_steps["lr"])
-        self.full.fit(self._full_X(X, vectors), y)
+        self.full.fit(self._full_X(self.clf.named_steps["tfidf"].transform(X), vectors), y)
         if list(self.full.classes_) != list(self.clf.classes_):
             raise RuntimeError("the fast and full models disagree on the intents")
         self.persist()
         return self._resource
 
-    def _full_X(self, X: csr_matrix, vectors: np.ndarray) -> csr_matrix:
-        weighted = self.clf.named_steps["tfidf"].transform(X)
+    def _full_X(self, weighted: csr_matrix, vectors: np.ndarray) -> csr_matrix:
+        """The full model's features: TF-IDF weighted counts, then the weighted vectors."""
         dense = csr_matrix(vectors * float(self.config["encoder_weight"]))
         return hstack([weighted, dense], format="csr")
 
     def probabilities(self, messages: list[Message]) -> tuple[np.ndarray, np.ndarray]:
         """Each message's intent probabilities, and whether the encoder was consulted."""
-        X = self._create_X(messages)
-        probabilities = self.clf.predict_proba(X)
+        # Weighted once: the fast model reads it, and the full one reads the unsure rows.
+        weighted = self.clf.named_steps["tfidf"].transform(self._create_X(messages))
+        probabilities = self.clf.named_steps["lr"].predict_proba(weighted)
         unsure = probabilities.max(axis=1) < float(self.config["consult_below"])
         if self.full is not None and unsure.any():
             rows = np.flatnonzero(unsure)
@@ -114,7 +115,7 @@ class TfidfEncoderClassifier(TfidfLogisticRegressionClassifier):
                 # Citizens still get the fast model's reading; the cause is in the log.
                 logger.error("Reading without the sentence encoder: %s", error)
                 return probabilities, np.zeros(len(messages), dtype=bool)
-            probabilities[rows] = self.full.predict_proba(self._full_X(X[rows], vectors))
+            probabilities[rows] = self.full.predict_proba(self._full_X(weighted[rows], vectors))
         return probabilities, unsure
 
     def process(self, messages: list[Message]) -> list[Message]:

@@ -81,13 +81,21 @@ def encode(texts: Sequence[str]) -> np.ndarray:
     """Unit vectors, one row per text (float32, `DIMENSION` columns).
 
     Inside `remembering`, texts met before are not encoded again."""
-    if _memo is not None and texts:
-        keys = [text_key(text) for text in texts]
-        missing = {key: text for key, text in zip(keys, texts, strict=True) if key not in _memo}
-        if missing:
-            _memo.update(zip(missing, _encode(list(missing.values())), strict=True))
-        return np.stack([_memo[key] for key in keys])
+    if _memo is not None:
+        return _looked_up(_memo, texts)[1]
     return _encode(texts)
+
+
+def _looked_up(known: dict[str, np.ndarray], texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """The texts' keys and vectors, taken from `known`; those it lacks are encoded and added."""
+    keys = [text_key(text) for text in texts]
+    missing = {key: text for key, text in zip(keys, texts, strict=True) if key not in known}
+    if missing:
+        logger.info("Encoding %d of %d texts.", len(missing), len(texts))
+        known.update(zip(missing, _encode(list(missing.values())), strict=True))
+    if not keys:
+        return keys, np.zeros((0, DIMENSION), dtype=np.float32)
+    return keys, np.stack([known[key] for key in keys])
 
 
 def _encode(texts: Sequence[str]) -> np.ndarray:
@@ -148,14 +156,7 @@ class EncoderCache:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """The texts' vectors, encoding only those not in the cache; saves the result."""
-        known = self.read()
-        keys = [text_key(text) for text in texts]
-        missing = {key: text for key, text in zip(keys, texts, strict=True) if key not in known}
-        if missing:
-            logger.info("Encoding %d of %d training texts.", len(missing), len(texts))
-            fresh = _encode(list(missing.values()))
-            known.update(zip(missing, fresh, strict=True))
-        vectors = np.stack([known[key] for key in keys]) if keys else encode([])
+        keys, vectors = _looked_up(self.read(), texts)
         self.write(dict(zip(keys, vectors, strict=True)))
         return vectors
 

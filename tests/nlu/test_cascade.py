@@ -176,7 +176,8 @@ def test_the_encoder_is_consulted_only_when_the_fast_model_is_unsure(
     probabilities, consulted = always.probabilities(probes)
     assert consulted.all() and counted == [2]
     vectors = encoder.encode([m.get(TEXT) for m in probes])
-    full = component.full.predict_proba(component._full_X(component._create_X(probes), vectors))
+    weighted = component.clf.named_steps["tfidf"].transform(component._create_X(probes))
+    full = component.full.predict_proba(component._full_X(weighted, vectors))
     np.testing.assert_allclose(probabilities, full, rtol=1e-6)
 
 
