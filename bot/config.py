@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     queue_partitions: int = Field(default=8, ge=1, le=256)
     worker_heartbeat_s: float = 2.0
     retry_max_delay_s: float = 30.0
+    # A message that fails this many times while Rasa and the action server are healthy
+    # is the message's fault (a poison message): it goes to the dead letters (status
+    # "failed", listed for admins) instead of blocking every citizen of its partition.
+    dead_letter_after: int = Field(default=3, ge=1)
     loading_seconds: int = 20
     # Show LINE's loading animation when Rasa has not answered within this time.
     loading_after_s: float = 0.3

@@ -69,6 +69,35 @@ def redis_server_binary() -> str:
         return found
 
 
+def redis_proc(port: int, data: Path) -> Proc:
+    """The private Redis of `make run`: it keeps the queue and Rasa's conversations across
+    restarts (append-only file, fsync every second, plus snapshots).
+
+    Each value is its own argument: Redis 6.2 reads `--save "60 1"` as one word and
+    leaves saving off.
+    """
+    data.mkdir(parents=True, exist_ok=True)
+    return Proc(
+        "redis",
+        [
+            redis_server_binary(),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(data),
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "everysec",
+            "--save",
+            "60",
+            "1",
+        ],
+    )
+
+
 def rasa_env(settings: Settings) -> dict[str, str]:
     """Environment for Rasa: its Redis stores and the action server, from our settings."""
     redis = urlparse(settings.redis_url)
@@ -103,26 +132,7 @@ def processes(
     procs: list[Proc] = []
     if with_redis:
         port = urlparse(settings.redis_url).port or settings.private_redis_port
-        data = ROOT / "var" / "redis"
-        data.mkdir(parents=True, exist_ok=True)
-        procs.append(
-            Proc(
-                "redis",
-                [
-                    redis_server_binary(),
-                    "--port",
-                    str(port),
-                    "--bind",
-                    "127.0.0.1",
-                    "--dir",
-                    str(data),
-                    "--save",
-                    "60 1",
-                    "--appendonly",
-                    "no",
-                ],
-            )
-        )
+        procs.append(redis_proc(port, ROOT / "var" / "redis"))
     if with_standin:
         procs.append(Proc("line", [python, "-m", "bot.line.standin"]))
     procs.append(

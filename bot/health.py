@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import metrics
+from bot.deadletters import service as dead_letters
 from bot.worker.runner import heartbeat_key
 
 router = APIRouter(tags=["operations"])
@@ -71,6 +72,11 @@ async def _action_server(request: Request) -> dict[str, Any]:
     return {"ok": response.status_code == 200}
 
 
+def _dead_letters(request: Request) -> int:
+    with request.app.state.sessions() as session:
+        return dead_letters.count(session)
+
+
 @router.get("/livez", summary="The gateway process is up")
 async def livez() -> dict[str, str]:
     """Liveness only: 200 while the process serves requests."""
@@ -99,6 +105,10 @@ async def prometheus(request: Request) -> Response:
         collector.depth = await request.app.state.queue.depth()
     except RedisError:
         pass  # the gauges keep their last value; desk_* counters still report
+    try:
+        collector.dead_letters = await asyncio.to_thread(_dead_letters, request)
+    except SQLAlchemyError:
+        pass
     data, content_type = metrics.render(
         collector, multiproc=bool(request.app.state.settings.prometheus_multiproc_dir)
     )

@@ -20,6 +20,7 @@ from bot.catalogue.service import load_catalogue
 from bot.config import Settings, get_settings
 from bot.console import views as console_views
 from bot.db import make_engine, make_sessionmaker, migrate
+from bot.deadletters import views as dead_letter_views
 from bot.line import views as line_views
 from bot.line.intake import EventIntake
 from bot.nlu import admin_views as nlu_admin_views
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(report_views.router)
     app.include_router(nlu_admin_views.router)
     app.include_router(nlu_page.router)
+    app.include_router(dead_letter_views.router)
     if settings.desk_env != "production":
         # The simulator signs webhooks with the channel secret: never in production.
         app.include_router(simulator_views.router)

@@ -48,6 +48,7 @@ class QueueCollector(Collector):
 
     def __init__(self) -> None:
         self.depth = Depth(waiting=0, oldest_age_s=0.0)
+        self.dead_letters = 0
 
     def collect(self):  # type: ignore[no-untyped-def]
         """Yields the two gauges."""
@@ -55,8 +56,13 @@ class QueueCollector(Collector):
         waiting.add_metric([], self.depth.waiting)
         age = GaugeMetricFamily("desk_queue_oldest_age_seconds", "Age of the oldest waiting event")
         age.add_metric([], self.depth.oldest_age_s)
+        dead = GaugeMetricFamily(
+            "desk_dead_letters", "Events the worker gave up on, waiting for an admin to retry"
+        )
+        dead.add_metric([], self.dead_letters)
         yield waiting
         yield age
+        yield dead
 
 
 def render(queue_collector: QueueCollector, *, multiproc: bool) -> tuple[bytes, str]:

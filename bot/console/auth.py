@@ -1,4 +1,4 @@
-"""Console sign-in: session cookie, CSRF tokens, log-in rate limits, role guards.
+"""Console sign-in: session cookie, CSRF tokens, role guards (rate limits: bot/staff/limits.py).
 
 The session is a staff token (bot.staff.auth, only its hash stored) in an HttpOnly,
 SameSite=Strict cookie scoped to /console. Every state-changing request carries the
@@ -15,7 +15,6 @@ import secrets
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, status
-from redis.exceptions import RedisError
 
 from bot.config import Settings
 from bot.staff.auth import StaffUser, staff_for_token
@@ -136,45 +135,3 @@ def page_context(request: Request, staff: StaffUser) -> dict[str, Any]:
         "is_supervisor": staff.role in {"supervisor", "admin"},
         "base": PATH,
     }
-
-
-# Log-in rate limits (Redis counters per account and per address) -----------------------
-
-
-def _keys(request: Request, username: str) -> list[str]:
-    prefix = settings_of(request).redis_prefix
-    address = request.client.host if request.client else "unknown"
-    account = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
-    return [f"{prefix}login:u:{account}", f"{prefix}login:a:{address}"]
-
-
-async def login_blocked(request: Request, username: str) -> bool:
-    """Too many failed log-ins for this account or from this address in the window."""
-    settings = settings_of(request)
-    try:
-        counts = await request.app.state.redis.mget(_keys(request, username))
-    except RedisError:
-        return False  # the password check still stands; Redis down must not lock staff out
-    limits = (settings.login_max_failures, settings.login_max_failures_per_address)
-    return any(int(c or 0) >= limit for c, limit in zip(counts, limits, strict=True))
-
-
-async def login_failed(request: Request, username: str) -> None:
-    """Counts a failed log-in (both counters expire after the window)."""
-    window = settings_of(request).login_window_minutes * 60
-    try:
-        async with request.app.state.redis.pipeline(transaction=True) as pipe:
-            for key in _keys(request, username):
-                pipe.incr(key)
-                pipe.expire(key, window, nx=True)
-            await pipe.execute()
-    except RedisError:
-        pass
-
-
-async def login_succeeded(request: Request, username: str) -> None:
-    """Clears the account's failure counter."""
-    try:
-        await request.app.state.redis.delete(_keys(request, username)[0])
-    except RedisError:
-        pass

@@ -38,7 +38,7 @@ from bot.db import unit_of_work, utcnow
 from bot.handoff import live, texts
 from bot.handoff import service as handoffs
 from bot.handoff.models import ACTIVE, Handoff
-from bot.staff import auth
+from bot.staff import auth, limits
 from bot.staff.auth import StaffUser
 from bot.staff.models import Staff
 from bot.tickets import service as tickets
@@ -126,6 +126,7 @@ ERRORS = {
     "credentials": "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง",
     "blocked": "เข้าสู่ระบบผิดหลายครั้งเกินไป กรุณารอสักครู่แล้วลองใหม่",
     "csrf": "แบบฟอร์มหมดอายุ กรุณาลองใหม่อีกครั้ง",
+    "busy": "ระบบกำลังมีผู้เข้าสู่ระบบจำนวนมาก กรุณารอสักครู่แล้วลองใหม่",
 }
 
 
@@ -140,8 +141,6 @@ async def login(
     settings = console_auth.settings_of(request)
     if not console_auth.check_login_csrf(request, csrf):
         return _login_form(request, ERRORS["csrf"], status.HTTP_403_FORBIDDEN)
-    if await console_auth.login_blocked(request, username):
-        return _login_form(request, ERRORS["blocked"], status.HTTP_429_TOO_MANY_REQUESTS)
 
     def work() -> str | None:
         with unit_of_work(request.app.state.sessions) as session:
@@ -155,11 +154,20 @@ async def login(
             auth.audit(session, user, "console_login", None)
             return token
 
-    token = await run_in_threadpool(work)
+    try:
+        token = await limits.attempt(
+            redis=request.app.state.redis,
+            settings=settings,
+            username=username,
+            address=limits.client_address(request.client and request.client.host),
+            check=work,
+        )
+    except limits.SignInRefused as refused:
+        if refused.reason == "busy":
+            return _login_form(request, ERRORS["busy"], status.HTTP_503_SERVICE_UNAVAILABLE)
+        return _login_form(request, ERRORS["blocked"], status.HTTP_429_TOO_MANY_REQUESTS)
     if token is None:
-        await console_auth.login_failed(request, username)
         return _login_form(request, ERRORS["credentials"], status.HTTP_401_UNAUTHORIZED)
-    await console_auth.login_succeeded(request, username)
     response = RedirectResponse(console_auth.PATH, status.HTTP_303_SEE_OTHER)
     response.set_cookie(
         console_auth.COOKIE,

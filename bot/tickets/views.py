@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from bot.conversations.models import Citizen
 from bot.db import unit_of_work
 from bot.deps import SettingsDep
-from bot.staff import auth
+from bot.staff import auth, limits
 from bot.staff.auth import StaffDep, StaffUser
 from bot.tickets import service
 from bot.tickets.lifecycle import (
@@ -236,7 +236,26 @@ async def sign_in(
             auth.audit(session, user, "api_sign_in", None)
             return {"access_token": token, "expires_at": expires}
 
-    issued = await run_in_threadpool(work)
+    try:
+        issued = await limits.attempt(
+            redis=request.app.state.redis,
+            settings=settings,
+            username=username,
+            address=limits.client_address(request.client and request.client.host),
+            check=work,
+        )
+    except limits.SignInRefused as refused:
+        if refused.reason == "busy":
+            raise HTTPException(
+                status.HTTP_503_SERVICE_UNAVAILABLE,
+                "too many sign-ins at once, retry in a moment",
+                headers={"Retry-After": "2"},
+            ) from refused
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            "too many failed sign-ins, wait and retry",
+            headers={"Retry-After": str(settings.login_window_minutes * 60)},
+        ) from refused
     if issued is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,

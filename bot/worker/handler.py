@@ -105,6 +105,11 @@ class Handler:
         event: EventView | None = await self._db(store.load, event_id)
         if event is None or event.status in store.FINAL:
             return "already_handled"
+        if _needs_recipient(event) and not _recipient(event):
+            # LINE always names a source; a body without one has nobody to answer.
+            await self._db(store.start, event_id)
+            await self._db(store.finish, event_id, "skipped", "no source to answer")
+            return "skipped"
         starting = asyncio.ensure_future(self._db(store.start, event_id))
         self._starting[event_id] = starting
         try:
@@ -261,7 +266,7 @@ class Handler:
             and event.status != "answered"
             and event.age_s < REPLY_TOKEN_MAX_AGE_S
         )
-        to = event.line_user_id or event.payload.get("source", {}).get("groupId") or ""
+        to = _recipient(event)
         finished = False
         for index, send in enumerate(pending):
             last = finish and index == len(pending) - 1
@@ -293,6 +298,19 @@ class Handler:
         if finish and not finished:
             await self.finish(event, "done")
         return "done"
+
+
+def _recipient(event: EventView) -> str:
+    """Who an answer goes to: the user, else the group or room."""
+    source = event.payload.get("source") or {}
+    if not isinstance(source, dict):
+        source = {}
+    return str(event.line_user_id or source.get("groupId") or source.get("roomId") or "")
+
+
+def _needs_recipient(event: EventView) -> bool:
+    """Events the desk answers (everything but unfollow, unsend and unknown types)."""
+    return event.event_type in {"message", "postback", "follow", "join"}
 
 
 # The dispatch table ---------------------------------------------------------------

@@ -11,6 +11,20 @@ import httpx
 
 from bot import metrics
 
+# Statuses that blame the message, never Rasa: retrying the same message cannot help.
+# (401/403 are a wrong token and 408/429 are load: those are Rasa's, and retried.)
+REJECTED = frozenset({400, 404, 413, 414, 422})
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return f"http_{response.status_code}"
+    if isinstance(body, dict):
+        return str(body.get("detail") or body.get("error") or f"http_{response.status_code}")
+    return f"http_{response.status_code}"
+
 
 class RasaUnavailable(Exception):
     """Rasa, its stores or the action server failed: keep the message and retry."""
@@ -84,15 +98,13 @@ class RasaClient:
             metrics.RASA_FAILURES.labels(reason=reason).inc()
             raise RasaUnavailable(reason) from error
         metrics.RASA_LATENCY.observe(time.perf_counter() - started)
-        if response.status_code == 422:
-            metrics.RASA_FAILURES.labels(reason="unprocessable").inc()
-            raise RasaRejected(str(response.json().get("detail", "")))
+        if response.status_code in REJECTED:
+            # The message itself (or its sender) is the problem: 400 for a message
+            # without a sender, 422 for one the NLU pipeline cannot take.
+            metrics.RASA_FAILURES.labels(reason=f"rejected_{response.status_code}").inc()
+            raise RasaRejected(_detail(response))
         if response.status_code != 200:
-            reason = f"http_{response.status_code}"
-            try:
-                reason += ":" + str(response.json().get("error", ""))
-            except ValueError:
-                pass
+            reason = f"http_{response.status_code}:{_detail(response)}"
             metrics.RASA_FAILURES.labels(reason=f"http_{response.status_code}").inc()
             raise RasaUnavailable(reason)
         body = response.json()

