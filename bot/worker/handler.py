@@ -23,7 +23,7 @@ from bot.db import unit_of_work, utcnow
 from bot.handoff import service as handoffs
 from bot.handoff import texts as handoff_texts
 from bot.line import convert
-from bot.line.client import Channel, ReplyTokenRejected, SendError
+from bot.line.client import Channel, ReplyTokenRejected, SendError, SendResult
 from bot.line.models import InboundEvent
 from bot.tickets import media
 from bot.tickets.calendar import BusinessCalendar, OfficeHours
@@ -193,8 +193,20 @@ class Handler:
     ) -> str:
         """Stores the answer (and what the model understood), then sends it."""
         begun = await self._started(event.id)
+        # The reply token is for the answer, and only on the attempt that stores it:
+        # a later attempt finds the send already holding the token (or pushes).
+        reply = (
+            bool(event.reply_token)
+            and event.status != "answered"
+            and event.age_s < REPLY_TOKEN_MAX_AGE_S
+        )
         stored = await self._db(
-            store.store_answer, begun, convert.batches(line_messages), "answer", understood
+            store.store_answer,
+            begun,
+            convert.batches(line_messages),
+            "answer",
+            understood,
+            reply,
         )
         return await self._send_pending(event, stored=stored)
 
@@ -255,31 +267,48 @@ class Handler:
         reply: bool = True,
     ) -> str:
         await self._started(event.id)
-        pending, token_used = stored or await self._db(store.pending_sends, event.id)
-        # The reply token is used once, for the answer, and only while no earlier attempt
-        # stored one (status "answered" at load): such an attempt may have sent it just
-        # before a crash, and only a push with its stored retry key is safe to repeat.
-        use_token = (
-            reply
-            and bool(event.reply_token)
-            and not token_used
-            and event.status != "answered"
-            and event.age_s < REPLY_TOKEN_MAX_AGE_S
-        )
+        pending, _ = stored or await self._db(store.pending_sends, event.id)
+        # An attempt that finds the answer already stored ("answered" at load) is a
+        # resumption: a send holding the reply token may have been delivered by the
+        # attempt that crashed or timed out.
+        resumed = event.status == "answered"
         to = _recipient(event)
         finished = False
         for index, send in enumerate(pending):
             last = finish and index == len(pending) - 1
+            use_token = reply and send.via == "reply" and bool(event.reply_token)
+            # Whether an earlier attempt may have delivered this reply: it was resumed
+            # and LINE did not answer that attempt with an error.
+            uncertain = resumed and not send.reply_refused
+            if use_token and send.reply_refused:
+                if event.age_s < REPLY_TOKEN_MAX_AGE_S:
+                    await self._db(store.clear_reply_refused, send.id)
+                else:
+                    use_token = False  # nothing went out and the token is stale: push
             via = "reply" if use_token else "push"
             try:
                 if use_token:
                     try:
                         result = await self.channel.reply(event.reply_token or "", send.messages)
                     except ReplyTokenRejected:
-                        metrics.SEND_FAILURES.labels(reason="reply_token").inc()
-                        via = "push"
-                        result = await self.channel.push(to, send.messages, send.retry_key)
-                    use_token = False
+                        if uncertain:
+                            # A reply token works once: refused now, it was spent by the
+                            # attempt that stopped (or expired meanwhile). Never twice.
+                            metrics.SEND_FAILURES.labels(reason="reply_unconfirmed").inc()
+                            logger.warning(
+                                "event %s: reply token refused on resume; taken as delivered",
+                                event.id,
+                            )
+                            result = SendResult(request_id=None)
+                        else:
+                            metrics.SEND_FAILURES.labels(reason="reply_token").inc()
+                            via = "push"
+                            result = await self.channel.push(to, send.messages, send.retry_key)
+                    except SendError as error:
+                        if use_token and error.status is not None and error.status != 400:
+                            # LINE answered: this reply was not delivered.
+                            await self._db(store.mark_reply_refused, send.id, error.status)
+                        raise
                 else:
                     result = await self.channel.push(to, send.messages, send.retry_key)
             except SendError as error:

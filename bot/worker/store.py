@@ -115,6 +115,11 @@ class PendingSend:
     id: int
     messages: list[dict[str, Any]]
     retry_key: str
+    # "reply": this send holds the event's reply token (set when the answer is stored,
+    # before anything is sent), so a resumed attempt knows a reply may have gone out.
+    via: str | None = None
+    # LINE answered the last reply attempt with an error status: nothing was delivered.
+    reply_refused: bool = False
 
 
 def store_answer(
@@ -123,11 +128,15 @@ def store_answer(
     batches: list[list[dict[str, Any]]],
     purpose: str = "answer",
     understood: Understood | None = None,
+    reply: bool = False,
 ) -> tuple[list[PendingSend], bool]:
     """Stores the sends that answer an event (and marks it answered), in one transaction.
 
+    With `reply`, the first send takes the event's reply token unless an earlier send
+    holds it: that is recorded here, before the send, so that after a crash the desk
+    knows the reply may have been delivered and never pushes the same answer again.
     Returns what `pending_sends` would: the unsent sends and whether the reply token
-    was used. Plain SQL statements: this is on every answer's path.
+    is taken. Plain SQL statements: this is on every answer's path.
     """
     rows = [
         {
@@ -155,6 +164,8 @@ def store_answer(
     elif purpose == "delay_notice":
         change["delay_notified"] = True
     with unit_of_work(sessions) as session:
+        if rows and reply and not _pending(session, event.id)[1]:
+            rows[0]["via"] = "reply"
         if rows:
             session.execute(insert(OutboundMessage), rows)
         if change:
@@ -176,13 +187,20 @@ def _pending(session: Session, event_id: int) -> tuple[list[PendingSend], bool]:
             OutboundMessage.retry_key,
             OutboundMessage.status,
             OutboundMessage.via,
+            OutboundMessage.error,
         )
         .where(OutboundMessage.inbound_event_id == event_id)
         .order_by(OutboundMessage.id)
     ).all()
     used = any(row.via == "reply" for row in rows)
     pending = [
-        PendingSend(id=row.id, messages=list(row.messages), retry_key=row.retry_key)
+        PendingSend(
+            id=row.id,
+            messages=list(row.messages),
+            retry_key=row.retry_key,
+            via=row.via,
+            reply_refused=(row.error or "").startswith(REPLY_REFUSED),
+        )
         for row in rows
         if row.status == "pending"
     ]
@@ -206,6 +224,27 @@ def mark_sent(
         out.attempts += 1
         if finish_event_id is not None:
             _finish(session, finish_event_id, "done", None)
+
+
+REPLY_REFUSED = "reply refused"
+
+
+def mark_reply_refused(sessions: sessionmaker[Session], send_id: int, status: int) -> None:
+    """Records that LINE answered a reply with an error (429/5xx): nothing went out."""
+    with unit_of_work(sessions) as session:
+        session.execute(
+            update(OutboundMessage)
+            .where(OutboundMessage.id == send_id)
+            .values(error=f"{REPLY_REFUSED}: {status}", attempts=OutboundMessage.attempts + 1)
+        )
+
+
+def clear_reply_refused(sessions: sessionmaker[Session], send_id: int) -> None:
+    """Before the reply is tried again: from here on, a crash leaves it uncertain."""
+    with unit_of_work(sessions) as session:
+        session.execute(
+            update(OutboundMessage).where(OutboundMessage.id == send_id).values(error=None)
+        )
 
 
 def mark_send_failed(sessions: sessionmaker[Session], send_id: int, error: str) -> None:

@@ -225,6 +225,30 @@ def test_worker_killed_mid_send_delivers_exactly_once(desk: Desk) -> None:
     desk.wait_component("worker", ok=True)
 
 
+def test_a_reply_line_accepted_just_before_a_crash_is_never_sent_again(desk: Desk) -> None:
+    user = user_id()
+    # LINE carries out the reply, then the worker hears nothing back: it is killed there,
+    # between LINE accepting the answer and the desk recording it.
+    httpx.post(
+        f"{desk.line}/__faults",
+        json={"path": "/v2/bot/message/reply", "hold_s": 60, "count": 1},
+    ).raise_for_status()
+    try:
+        desk.say(user, "สวัสดีค่ะ")
+        desk.wait_delivered(user, 1)
+        desk.stop("worker", kill=True)
+    finally:
+        httpx.delete(f"{desk.line}/__faults")
+    desk.start("worker")
+    wait_for(
+        lambda: [e.status for e in events_of(desk, user)] == ["done"], 60, "the event to finish"
+    )
+    said = texts(desk.delivered(user))
+    assert len(said) == 1 and GREETING_MARK in said[0]
+    assert [s.via for s in sends_of(desk, user)] == ["reply"]
+    desk.wait_component("worker", ok=True)
+
+
 def test_worker_killed_while_rasa_is_down_answers_once_after(desk: Desk) -> None:
     user = user_id()
     desk.stop("rasa")

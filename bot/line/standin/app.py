@@ -8,6 +8,8 @@ handler. The gate records each call with the status it was answered and adds
 
 from __future__ import annotations
 
+import asyncio
+
 import hmac
 import json
 import time
@@ -109,8 +111,11 @@ async def _admit(
     path = request.url.path
     operation_id = contract.operation_id(request.method, path)
     injected = app_state.standin.take_fault(path)
+    hold_s = 0.0
     if injected is not None:
-        raise fault(injected)
+        status, hold_s = injected
+        if not hold_s:
+            raise fault(status)
     contract.check(
         operation_id=operation_id,
         method=request.method,
@@ -122,7 +127,10 @@ async def _admit(
     )
     if operation_id not in app_state.implemented:
         raise LineError(501, f"The LINE stand-in does not implement {operation_id}")
-    return await call_next(request)
+    response = await call_next(request)
+    if hold_s:
+        await asyncio.sleep(hold_s)  # carried out; the caller hears nothing for a while
+    return response
 
 
 def _authorized(header: str, token: str) -> bool:

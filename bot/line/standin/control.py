@@ -118,7 +118,7 @@ def list_faults(state: StateDep) -> list[dict[str, Any]]:
 @router.post("/__faults")
 def add_fault(payload: FaultRequest, state: StateDep) -> dict[str, Any]:
     """Make the next `count` calls to `path` answer `status` (429 and 5xx worded as LINE's)."""
-    state.add_fault(payload.path, payload.status, payload.count)
+    state.add_fault(payload.path, payload.status, payload.count, payload.hold_s)
     return payload.model_dump()
 
 

@@ -86,8 +86,11 @@ class RedeliverRequest(BaseModel):
 
 
 class FaultRequest(BaseModel):
-    """Make the next `count` calls to `path` answer `status`."""
+    """Make the next `count` calls to `path` answer `status`; or, with `hold_s`, carry
+    them out (a reply is delivered) and hold the answer that long, as a LINE that
+    accepted a send just before the caller crashed or timed out."""
 
     path: str = Field(pattern=r"^/")
-    status: int = Field(ge=400, le=599)
+    status: int = Field(default=500, ge=400, le=599)
     count: int = Field(default=1, ge=1)
+    hold_s: float = Field(default=0.0, ge=0, le=300)

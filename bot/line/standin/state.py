@@ -92,7 +92,8 @@ class _Store:
     rich_menus: dict[str, RichMenu] = field(default_factory=dict)
     default_rich_menu: str | None = None
     accepted: dict[str, _Accepted] = field(default_factory=dict)
-    faults: dict[str, list[int]] = field(default_factory=dict)  # path -> [status, remaining]
+    # path -> [status, remaining, hold seconds (0: answer the status)]
+    faults: dict[str, list[float]] = field(default_factory=dict)
     events: dict[str, dict[str, Any]] = field(default_factory=dict)
     pushed: int = 0
 
@@ -154,26 +155,26 @@ class StandinState:
 
     # Faults ------------------------------------------------------------------------------
 
-    def add_fault(self, path: str, status: int, count: int) -> None:
-        """Make the next `count` calls to `path` answer `status`."""
+    def add_fault(self, path: str, status: int, count: int, hold_s: float = 0.0) -> None:
+        """Make the next `count` calls to `path` answer `status` (or be held `hold_s`)."""
         with self._lock:
-            self._s.faults[path] = [status, count]
+            self._s.faults[path] = [status, count, hold_s]
 
-    def take_fault(self, path: str) -> int | None:
-        """The injected status for this call to `path`, if one is pending."""
+    def take_fault(self, path: str) -> tuple[int, float] | None:
+        """(status, hold seconds) injected for this call to `path`, if one is pending."""
         with self._lock:
             pending = self._s.faults.get(path)
             if not pending or pending[1] <= 0:
                 return None
             pending[1] -= 1
-            return pending[0]
+            return int(pending[0]), pending[2]
 
     def faults(self) -> list[dict[str, Any]]:
         """Pending faults."""
         with self._lock:
             return [
-                {"path": path, "status": status, "count": count}
-                for path, (status, count) in self._s.faults.items()
+                {"path": path, "status": int(status), "count": int(count), "hold_s": hold}
+                for path, (status, count, hold) in self._s.faults.items()
                 if count > 0
             ]
 
