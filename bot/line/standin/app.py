@@ -9,7 +9,6 @@ handler. The gate records each call with the status it was answered and adds
 from __future__ import annotations
 
 import asyncio
-
 import hmac
 import json
 import time
