@@ -120,7 +120,7 @@ def _announce_when_ready(settings: Settings, started: float) -> None:
 @app.command()
 def run() -> None:
     """Runs the whole desk on this machine (what `make run` does)."""
-    from honcho.manager import Manager
+    from bot.supervisor import Supervisor
 
     started = time.monotonic()
     settings = Settings()
@@ -133,7 +133,7 @@ def run() -> None:
     migrate(settings.database_url)
     extra = {"PROMETHEUS_MULTIPROC_DIR": str(multiproc)}
     env = devstack.base_env(settings, extra)
-    manager = Manager()
+    manager = Supervisor()
     procs = devstack.processes(
         settings, with_redis=with_redis, with_standin=_local(settings.line_api_base)
     )
