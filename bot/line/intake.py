@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 from redis.exceptions import RedisError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import metrics
@@ -22,6 +23,11 @@ from bot.line import service
 from bot.queue import EventQueue
 
 logger = logging.getLogger(__name__)
+
+
+class UnstorableEvents(Exception):
+    """This request's events could not be stored even on their own (bad data)."""
+
 
 Pending = tuple[list[dict[str, Any]], "asyncio.Future[None]"]
 
@@ -61,6 +67,18 @@ class EventIntake:
         with unit_of_work(self.sessions) as session:
             return service.store_events(session=session, events=events)
 
+    async def _store_each(self, batch: list[Pending]) -> list[tuple[str, int]]:
+        """Stores each request of a failed batch in its own transaction."""
+        stored: list[tuple[str, int]] = []
+        for group, future in batch:
+            try:
+                stored += await asyncio.to_thread(self._store, group)
+            except Exception as error:  # noqa: BLE001 - handed to its request
+                logger.error("intake: a request's events failed alone: %s", type(error).__name__)
+                if not future.done():
+                    future.set_exception(error if _outage(error) else _unstorable(error))
+        return stored
+
     async def _run(self) -> None:
         while True:
             await self._wakeup.wait()
@@ -71,14 +89,19 @@ class EventIntake:
             events = [event for group, _ in batch for event in group]
             try:
                 new = await asyncio.to_thread(self._store, events)
-            except Exception as error:  # noqa: BLE001 - handed to every waiting request
+            except Exception as error:  # noqa: BLE001 - handed to the waiting requests
                 logger.error(
                     "intake: storing %d events failed: %s", len(events), type(error).__name__
                 )
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(error)
-                continue
+                if _outage(error) or len(batch) == 1:
+                    # The database is down (everybody's failure), or this was one request.
+                    failure = error if _outage(error) else _unstorable(error)
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(failure)
+                    continue
+                # One request's bad data must not fail the others: each on its own.
+                new = await self._store_each(batch)
             metrics.EVENTS_DUPLICATE.inc(len(events) - len(new))
             try:
                 await self.queue.publish(new)
@@ -91,3 +114,14 @@ class EventIntake:
             for _, future in batch:
                 if not future.done():
                     future.set_result(None)
+
+
+def _outage(error: Exception) -> bool:
+    """The database failed (retry later), rather than this data."""
+    return isinstance(error, OperationalError | InterfaceError)
+
+
+def _unstorable(error: Exception) -> UnstorableEvents:
+    failure = UnstorableEvents(type(error).__name__)
+    failure.__cause__ = error
+    return failure

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,35 +18,67 @@ from bot.line.models import InboundEvent, OutboundMessage
 
 def _event_id(raw: dict[str, Any]) -> str:
     given = raw.get("webhookEventId")
-    if isinstance(given, str) and given:
+    if isinstance(given, str) and given and len(given) <= 64 and "\x00" not in given:
         return given
-    # Not sent by LINE today, but never lose an event for want of an id.
-    return "sha256:" + hashlib.sha256(json.dumps(raw, sort_keys=True).encode()).hexdigest()[:48]
+    # Not sent by LINE today (or not a LINE id): never lose an event for want of one.
+    digest = hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()
+    return "sha256:" + digest[:48]
+
+
+def _text(value: Any, limit: int) -> str | None:
+    """A string column's value: strings only, without NUL (PostgreSQL refuses it), bounded."""
+    if not isinstance(value, str) or not value:
+        return None
+    return value.replace("\x00", "")[:limit] or None
+
+
+def _clean(value: Any) -> Any:
+    """The payload as stored: NUL characters (refused by PostgreSQL's JSONB) replaced."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):  # NaN, ±Infinity: no JSON form
+        return None
+    return value
+
+
+def _moment(stamp: Any) -> datetime | None:
+    """LINE's millisecond timestamp, or None when it is not a time at all."""
+    if isinstance(stamp, bool) or not isinstance(stamp, int | float):
+        return None
+    try:
+        return datetime.fromtimestamp(stamp / 1000, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _row(raw: dict[str, Any]) -> dict[str, Any]:
-    source = raw.get("source") or {}
-    message = raw.get("message") or {}
-    stamp = raw.get("timestamp")
+    source = _dict(raw.get("source"))
+    message = _dict(raw.get("message"))
     return {
         "webhook_event_id": _event_id(raw),
-        "event_type": str(raw.get("type") or "unknown")[:40],
-        "message_type": (str(message["type"])[:20] if message.get("type") else None),
-        "source_type": source.get("type"),
-        "line_user_id": source.get("userId"),
-        "is_redelivery": bool((raw.get("deliveryContext") or {}).get("isRedelivery")),
-        "reply_token": raw.get("replyToken"),
-        "event_timestamp": (
-            datetime.fromtimestamp(stamp / 1000, UTC) if isinstance(stamp, int | float) else None
-        ),
-        "payload": raw,
+        "event_type": _text(raw.get("type"), 40) or "unknown",
+        "message_type": _text(message.get("type"), 20),
+        "source_type": _text(source.get("type"), 10),
+        "line_user_id": _text(source.get("userId"), 64),
+        "is_redelivery": bool(_dict(raw.get("deliveryContext")).get("isRedelivery")),
+        "reply_token": _text(raw.get("replyToken"), 100),
+        "event_timestamp": _moment(raw.get("timestamp")),
+        "payload": _clean(raw),
         "status": "received",
     }
 
 
 def partition_key(raw: dict[str, Any]) -> str:
     """The key that orders an event: its user, group or room."""
-    source = raw.get("source") or {}
+    source = _dict(raw.get("source"))
     return str(source.get("userId") or source.get("groupId") or source.get("roomId") or "no-source")
 
 
