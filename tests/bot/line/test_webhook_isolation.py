@@ -18,6 +18,7 @@ import httpx
 import pytest
 from deskstack import Served, sign
 from sqlalchemy import select
+
 from bot.config import Settings
 from bot.db import make_engine, make_sessionmaker
 from bot.line.models import InboundEvent
