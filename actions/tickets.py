@@ -552,7 +552,7 @@ class ActionAskDuplicate(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Shows the similar ticket's status card and asks."""
+        """Shows the similar ticket's public outline and asks."""
         desk = shared_desk()
         ticket_id = str(tracker.get_slot(DUPLICATE_OF))
 
@@ -560,8 +560,8 @@ class ActionAskDuplicate(Action):
             ticket = session.get(tickets.Ticket, ticket_id)
             if ticket is None:
                 return None
-            events = tickets.timeline(session, ticket_id)
-            return cards.status_message(ticket, events, _agency_name(desk, ticket.agency_id))
+            # Another citizen's ticket: its public outline only, never their words.
+            return cards.similar_message(ticket, _agency_name(desk, ticket.agency_id))
 
         card = await desk.run(load)
         if card is not None:

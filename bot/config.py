@@ -6,6 +6,7 @@ from datetime import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlparse
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -17,6 +18,16 @@ PLACEHOLDER_SECRET = "dev-channel-secret"
 PLACEHOLDER_TOKEN = "dev-channel-access-token"
 PLACEHOLDER_RASA_TOKEN = "dev-rasa-token"
 PLACEHOLDER_SESSION_SECRET = "dev-session-secret"
+
+
+MIN_SECRET = 32
+
+
+def _line_host(url: str) -> bool:
+    """An https address of LINE's platform (api.line.me, api-data.line.me)."""
+    parsed = urlparse(url)
+    host = (parsed.hostname or "").lower()
+    return parsed.scheme == "https" and (host == "line.me" or host.endswith(".line.me"))
 
 
 class Settings(BaseSettings):
@@ -46,6 +57,8 @@ class Settings(BaseSettings):
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8000
     session_secret: str = PLACEHOLDER_SESSION_SECRET
+    # Prometheus sends it as a bearer token; in production /metrics answers nobody else.
+    metrics_token: str = ""
 
     queue_partitions: int = Field(default=8, ge=1, le=256)
     worker_heartbeat_s: float = 2.0
@@ -125,6 +138,34 @@ class Settings(BaseSettings):
                     "refusing to start in production with development placeholders: "
                     + ", ".join(missing)
                 )
+            # A guessable secret signs webhooks or sessions for anyone (LINE's channel
+            # secret is 32 characters; generate ours with `openssl rand -hex 32`).
+            weak = [
+                name
+                for name, value in (
+                    ("LINE_CHANNEL_SECRET", self.line_channel_secret),
+                    ("LINE_CHANNEL_ACCESS_TOKEN", self.line_channel_access_token),
+                    ("RASA_TOKEN", self.rasa_token),
+                    ("SESSION_SECRET", self.session_secret),
+                    ("METRICS_TOKEN", self.metrics_token),
+                )
+                if (value or name != "METRICS_TOKEN")
+                and (len(value) < MIN_SECRET or len(set(value)) < 8)
+            ]
+            if weak:
+                raise ValueError(
+                    f"refusing to start in production with weak secrets (at least {MIN_SECRET} "
+                    "random characters): " + ", ".join(weak)
+                )
+            for name, url in (
+                ("LINE_API_BASE", self.line_api_base),
+                ("LINE_API_DATA_BASE", self.line_api_data_base),
+            ):
+                if not _line_host(url):
+                    raise ValueError(
+                        f"refusing to start in production: {name} must be LINE's own "
+                        f"https://…line.me address, not {url!r}"
+                    )
         return self
 
 

@@ -139,11 +139,12 @@ def processes(
         Proc(
             "rasa",
             [
-                str(RASA_VENV / "bin" / "rasa"),
+                # The token comes from RASA_TOKEN (rasa_env), never the command line.
+                str(RASA_VENV / "bin" / "python"),
+                "-m",
+                "nlu.serve",
                 "run",
                 "--enable-api",
-                "--auth-token",
-                settings.rasa_token,
                 "--interface",
                 rasa.hostname or "127.0.0.1",
                 "--port",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 import time
 from typing import Any
 
@@ -99,7 +100,16 @@ async def healthz(request: Request) -> JSONResponse:
 
 @router.get("/metrics", summary="Prometheus metrics")
 async def prometheus(request: Request) -> Response:
-    """Prometheus exposition of every desk process, queue depth and age included."""
+    """Prometheus exposition of every desk process, queue depth and age included.
+
+    In production only for the bearer of METRICS_TOKEN (Prometheus' `authorization`).
+    """
+    settings = request.app.state.settings
+    if settings.desk_env == "production":
+        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        token = settings.metrics_token
+        if not (token and hmac.compare_digest(given.encode(), token.encode())):
+            return Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})
     collector: metrics.QueueCollector = request.app.state.queue_collector
     try:
         collector.depth = await request.app.state.queue.depth()

@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bot import health, logs, metrics
+from bot import apidocs, health, logs, metrics
 from bot.catalogue import views as catalogue_views
 from bot.catalogue.service import load_catalogue
 from bot.config import Settings, get_settings
@@ -33,6 +33,8 @@ from bot.tickets import views as ticket_views
 from bot.tickets.routing import Router
 from bot.worker.rasa import RasaClient
 
+REDIS_TIMEOUT_S = 2.0
+
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Builds the gateway app; clients are made in the lifespan and closed there."""
@@ -45,7 +47,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings.database_url)
         app.state.settings = settings
         app.state.sessions = make_sessionmaker(engine)
-        app.state.redis = Redis.from_url(settings.redis_url)
+        # A stalled Redis must not hold webhook answers past LINE's timeout or hang
+        # /healthz: events are stored first, and the sweeper enqueues what this misses.
+        app.state.redis = Redis.from_url(
+            settings.redis_url,
+            socket_timeout=REDIS_TIMEOUT_S,
+            socket_connect_timeout=REDIS_TIMEOUT_S,
+        )
         app.state.queue = EventQueue(
             app.state.redis, prefix=settings.redis_prefix, partitions=settings.queue_partitions
         )
@@ -81,8 +89,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Thai citizen service desk",
         version="0.1.0",
         lifespan=lifespan,
-        docs_url="/api/docs",
-        openapi_url="/api/openapi.json",
+        # In production the API's description is for signed-in staff only (/console/api-docs).
+        docs_url=None if settings.desk_env == "production" else "/api/docs",
+        openapi_url=None if settings.desk_env == "production" else "/api/openapi.json",
     )
     app.include_router(line_views.router)
     app.include_router(health.router)
@@ -94,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(nlu_admin_views.router)
     app.include_router(nlu_page.router)
     app.include_router(dead_letter_views.router)
+    app.include_router(apidocs.router)
     if settings.desk_env != "production":
         # The simulator signs webhooks with the channel secret: never in production.
         app.include_router(simulator_views.router)

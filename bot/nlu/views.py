@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 
 from bot.nlu.schemas import Entity, Intent, ParseRequest, ParseResult, Service
+from bot.staff.auth import StaffInProductionDep
 from nlu.normalize import typed
 
 router = APIRouter(prefix="/api/nlu", tags=["nlu"])
@@ -38,7 +39,7 @@ def to_result(text: str, parsed: dict[str, Any], services: list[Service]) -> Par
 
 
 @router.post("/parse", summary="Parse a text with the active NLU model")
-async def parse(body: ParseRequest, request: Request) -> ParseResult:
+async def parse(body: ParseRequest, request: Request, _: StaffInProductionDep) -> ParseResult:
     """Intent, ranking, entities (with offsets) and ranked services for a text."""
     settings = request.app.state.settings
     try:

@@ -165,3 +165,16 @@ def current_staff(
 
 
 StaffDep = Annotated[StaffUser, Depends(current_staff)]
+
+
+def staff_in_production(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> StaffUser | None:
+    """In production, a signed-in staff member (401 otherwise); elsewhere, anyone."""
+    if request.app.state.settings.desk_env != "production":
+        return None
+    return current_staff(request, credentials)
+
+
+StaffInProductionDep = Annotated[StaffUser | None, Depends(staff_in_production)]

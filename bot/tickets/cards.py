@@ -229,6 +229,40 @@ def status_bubble(ticket: Ticket, events: list[TicketEvent], agency_name: str) -
     }
 
 
+def similar_message(ticket: Ticket, agency_name: str) -> dict[str, Any]:
+    """Another citizen's open ticket, offered to join (+1): only what anyone may know.
+
+    Never its number, description, address, notes or photos (PDPA): the citizen
+    offered it did not write it. The type, the district, the agency and how many
+    already joined are enough to recognise the same problem.
+    """
+    area = " ".join(part for part in (ticket.district, ticket.province) if part)
+    body: list[dict[str, Any]] = [
+        _row("เรื่อง", type_label(ticket.complaint_type)),
+        _row("บริเวณ", area or "ใกล้ตำแหน่งที่แจ้ง"),
+        _row("หน่วยงาน", agency_name),
+        _row("แจ้งเมื่อ", local_time(ticket.created_at)),
+        _row("ผู้ร่วมแจ้ง", f"{ticket.followers_count} คน"),
+    ]
+    header = {
+        "type": "box",
+        "layout": "vertical",
+        "backgroundColor": STATUS_COLOUR.get(ticket.status, MUTED),
+        "paddingAll": "lg",
+        "contents": [
+            _text(STATUS_TH.get(ticket.status, ticket.status), color="#FFFFFF", weight="bold"),
+            _text("เรื่องที่มีผู้แจ้งไว้แล้ว", color="#FFFFFF", size="sm"),
+        ],
+    }
+    bubble = {
+        "type": "bubble",
+        "size": "mega",
+        "header": header,
+        "body": {"type": "box", "layout": "vertical", "contents": body},
+    }
+    return _flex(f"มีผู้แจ้ง{type_label(ticket.complaint_type)}ในบริเวณนี้ไว้แล้ว", bubble)
+
+
 def status_message(ticket: Ticket, events: list[TicketEvent], agency_name: str) -> dict[str, Any]:
     """The status card of one ticket."""
     alt = f"เรื่อง {ticket.id}: {STATUS_TH.get(ticket.status, ticket.status)}"

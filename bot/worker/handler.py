@@ -346,9 +346,12 @@ def _needs_recipient(event: EventView) -> bool:
 
 
 async def _text(handler: Handler, event: EventView) -> str:
-    text = str((event.payload.get("message") or {}).get("text") or "")
-    if not text.strip():  # unsent by the citizen (redacted) before we got to it
+    message = event.payload.get("message") or {}
+    if message.get("unsent"):  # unsent by the citizen (redacted) before we got to it
         return await handler.finish(event, "skipped")
+    text = str(message.get("text") or "")
+    if not text.strip():  # spaces only: a slip of the thumb, still worth an answer
+        return await handler.answer(event, [{"type": "text", "text": messages.EMPTY_TEXT}])
     return await handler.ask_rasa(event, typed(text))
 
 

@@ -10,6 +10,7 @@ import base64
 import json
 import time
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
@@ -223,6 +224,26 @@ def test_worker_killed_mid_send_delivers_exactly_once(desk: Desk) -> None:
     [event] = events_of(desk, user)
     assert event.status == "done"
     desk.wait_component("worker", ok=True)
+
+
+def test_a_message_of_spaces_only_is_answered(desk: Desk) -> None:
+    user = user_id()
+    desk.say(user, "   \u3000 ")
+    [answer] = texts(desk.wait_delivered(user, 1))
+    assert "ข้อความว่าง" in answer
+
+
+def test_no_process_shows_the_rasa_token_on_its_command_line(desk: Desk) -> None:
+    token = desk.settings.rasa_token.encode()
+    shown = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if token in cmdline.read_bytes():
+                shown.append(cmdline.parent.name)
+        except OSError:
+            continue  # gone meanwhile
+    assert shown == []
+    assert desk.health()["components"]["rasa"]["ok"]
 
 
 def test_a_reply_line_accepted_just_before_a_crash_is_never_sent_again(desk: Desk) -> None:

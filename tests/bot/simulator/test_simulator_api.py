@@ -367,11 +367,12 @@ async def test_nothing_is_served_in_production(standin: StandinCalls) -> None:
     app = make_app()
     app.state.settings = Settings(
         desk_env="production",
-        line_channel_secret="a-real-secret",
-        line_channel_access_token="a-real-token",
-        rasa_token="a-real-rasa-token",
-        session_secret="a-real-session-secret",
+        line_channel_secret="0f9c2d4e6a8b1c3d5e7f9a0b2c4d6e8f",
+        line_channel_access_token="Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5d2FsZG8=",
+        rasa_token="6b1f0c9e2d8a4f7b3c5e1a9d0f2b4c6e",
+        session_secret="9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b",
         redis_url="redis://127.0.0.1:6379/0",
+        line_api_base="https://api.line.me",
     )
     async for client in client_for(app):
         page = await client.get("/simulator")

@@ -14,6 +14,7 @@ from deskstack import Desk, user_id
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 from ticketchat import (
+    ADDRESS,
     LAT,
     LON,
     ROAD,
@@ -130,7 +131,11 @@ def test_a_second_report_nearby_joins_the_open_ticket_and_both_hear_of_changes(
     second = Chat(desk, user_id())
     said(second.say("ถนนแถวสนามหลวงพังเป็นหลุมเป็นบ่อ ขับรถลำบากมากครับ"))
     offer = second.location(LAT + 3 * 0.004 + 0.0003, LON, "เขตพระนคร")  # ~33 m from it
-    assert ticket_id in said(offer) and "ร่วมแจ้ง" in said(offer)
+    assert "ร่วมแจ้ง" in said(offer)
+    # Another citizen's ticket: never its number, words or address before joining.
+    assert ticket_id not in said(offer)
+    assert ROAD[:20] not in said(offer) and ADDRESS[:20] not in said(offer)
+    assert "เขตพระนคร" in said(offer) or "ใกล้ตำแหน่ง" in said(offer)
     joined = said(second.tap("/affirm"))
     assert f"ร่วมแจ้งเรื่อง {ticket_id}" in joined
 

@@ -1,0 +1,85 @@
+"""A Redis that stalls (SIGSTOP) holds neither the webhook's 200 nor /healthz."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+from deskstack import Served, free_port, sign, wait_for
+from sqlalchemy import select
+
+from bot import devstack
+from bot.config import Settings
+from bot.db import make_engine, make_sessionmaker
+from bot.line.models import InboundEvent
+from bot.main import create_app
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    port = free_port()
+    server = subprocess.Popen(
+        devstack.redis_proc(port, tmp_path).argv,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    client = redis.Redis(port=port)
+
+    def up() -> bool:
+        try:
+            return bool(client.ping())
+        except redis.RedisError:
+            return False
+
+    wait_for(up, 20, "redis")
+    client.close()
+    yield f"redis://127.0.0.1:{port}/0", server
+    server.send_signal(signal.SIGCONT)
+    server.terminate()
+    server.wait(10)
+
+
+def test_webhooks_are_stored_and_answered_while_redis_stalls(
+    settings: Settings,
+    own_redis: tuple[str, subprocess.Popen[bytes]],
+    webhook_samples: list[dict],
+) -> None:
+    url, server = own_redis
+    tuned = settings.model_copy(update={"redis_url": url})
+    event = dict(webhook_samples[0], webhookEventId="01STALL" + uuid.uuid4().hex.upper())
+    body = json.dumps({"destination": "Udesk", "events": [event]}).encode()
+    with Served(create_app(tuned)) as gateway:
+        server.send_signal(signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            response = httpx.post(
+                f"{gateway.base_url}/line/webhook",
+                content=body,
+                headers={"X-Line-Signature": sign(tuned.line_channel_secret, body)},
+                timeout=30,
+            )
+            answered = time.monotonic() - started
+            health = httpx.get(f"{gateway.base_url}/healthz", timeout=30)
+            health_took = time.monotonic() - started - answered
+        finally:
+            server.send_signal(signal.SIGCONT)
+    assert response.status_code == 200
+    assert answered < 5  # LINE waits a few seconds at most; Redis stalled far longer
+    assert health.status_code == 503 and health_took < 8
+    engine = make_engine(tuned.database_url)
+    with make_sessionmaker(engine)() as session:
+        stored = session.scalar(
+            select(InboundEvent.status).where(
+                InboundEvent.webhook_event_id == event["webhookEventId"]
+            )
+        )
+    engine.dispose()
+    assert stored == "received"  # kept, for the sweeper to enqueue
