@@ -23,6 +23,7 @@ import signal
 import statistics
 import subprocess
 import tempfile
+import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -55,6 +56,11 @@ MESSAGES = [
     "บายค่ะ",
     "เธอเป็นคนหรือบอท",
 ]
+
+
+# Complaints as citizens type them (written for the bench, not taken from any data set):
+# what parse latency is measured on, beside the short chat turns above.
+COMPLAINTS = (ROOT / "bench" / "complaints.txt").read_text(encoding="utf-8").splitlines()
 
 
 def pct(values: list[float], q: float) -> float:
@@ -101,10 +107,11 @@ def webhook_ack(
             ev["source"] = {"type": "group", "groupId": group, "userId": f"U{n:032x}"}
             body = json.dumps({"destination": "Ubench", "events": [ev]}, ensure_ascii=False)
             out.write(f"{sign(secret, body.encode())}\t{body}\n")
+    threads = min(2, connections)
     output = subprocess.run(
         [
             "wrk",
-            f"-t{min(2, connections)}",
+            f"-t{threads}",
             f"-c{connections}",
             f"-d{seconds}s",
             "--latency",
@@ -114,6 +121,7 @@ def webhook_ack(
             "--",
             str(bodies),
             str(pace_ms),
+            str(threads),
         ],
         capture_output=True,
         text=True,
@@ -152,7 +160,7 @@ def _ms_between(start_wall: float, iso: str) -> float:
     return (moment.timestamp() - start_wall) * 1000
 
 
-def end_to_end(stack: Stack, rounds: int = 3) -> dict[str, float]:
+def end_to_end(stack: Stack, rounds: int = 20) -> dict[str, float]:
     """Webhook-to-reply through the desk, beside Rasa's REST channel, same messages."""
     desk_ms: list[float] = []
     send_ms: list[float] = []  # from the bench's own request to the stand-in
@@ -232,11 +240,12 @@ def settle(stack: Stack, timeout: float = 300) -> float:
 
 
 def parse_latency(stack: Stack, rounds: int = 10) -> dict[str, float]:
-    """POST /api/nlu/parse through the gateway, one at a time."""
+    """POST /api/nlu/parse through the gateway, one at a time, over complaints of the
+    length citizens write (COMPLAINTS: 89-116 characters) and the short chat turns."""
     took: list[float] = []
     with httpx.Client(base_url=stack.gateway, timeout=10) as client:
         for _ in range(rounds):
-            for text in MESSAGES:
+            for text in COMPLAINTS + MESSAGES:
                 started = time.perf_counter()
                 client.post("/api/nlu/parse", json={"text": text}).raise_for_status()
                 took.append((time.perf_counter() - started) * 1000)
@@ -283,6 +292,111 @@ def training_time(first: bool = False) -> dict[str, float]:
     return {"seconds": time.monotonic() - started}
 
 
+def _descendants(pid: int) -> list[int]:
+    """A process's children, grandchildren, … (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _rss_and_role(pid: int) -> tuple[float, str]:
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                mb = int(line.split()[1]) / 1024
+                break
+        else:
+            return 0.0, ""
+    except OSError:
+        return 0.0, ""
+    role = "training" if " train" in cmdline else "evaluation" if "nlu.evaluate" in cmdline else ""
+    return mb, role
+
+
+class PeakMemory(threading.Thread):
+    """Samples a process tree's memory every 0.2 s: the peak of the whole tree, and of
+    its `rasa train` and evaluation processes (each with their own children)."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peaks: dict[str, float] = {"tree": 0.0, "training": 0.0, "evaluation": 0.0}
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.wait(0.2):
+            total, by_role = rss_mb(self.pid, tree=False), {"training": 0.0, "evaluation": 0.0}
+            for child in _descendants(self.pid):
+                mb, role = _rss_and_role(child)
+                total += mb
+                if role:
+                    by_role[role] += mb + sum(_rss_and_role(c)[0] for c in _descendants(child))
+            self.peaks["tree"] = max(self.peaks["tree"], total)
+            for role, mb in by_role.items():
+                self.peaks[role] = max(self.peaks[role], mb)
+
+
+def flood_memory(stack: Stack) -> dict[str, float]:
+    """The gateway's peak memory through 100 concurrent token requests (wrong passwords,
+    each a distinct account and all from this address) and an unsigned 300 MB body
+    (target: under 500 MB throughout)."""
+    gateway = stack.running["gateway"].pid
+    peak = PeakMemory(gateway)
+    before = rss_mb(gateway)
+    peak.start()
+    statuses: list[int] = []
+
+    def sign_in(n: int) -> None:
+        response = httpx.post(
+            f"{stack.gateway}/api/auth/token",
+            data={"username": f"flood{n}", "password": "not the password"},
+            timeout=60,
+        )
+        statuses.append(response.status_code)
+
+    def body() -> Any:
+        for _ in range(300):
+            yield b"x" * 1_000_000
+
+    try:
+        threads = [threading.Thread(target=sign_in, args=(n,)) for n in range(100)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        try:
+            big = httpx.post(
+                f"{stack.gateway}/line/webhook",
+                content=body(),
+                headers={"X-Line-Signature": "unsigned"},
+                timeout=120,
+            ).status_code
+        except httpx.HTTPError:
+            big = 413  # refused and the connection closed mid-upload
+    finally:
+        peak.stop.set()
+        peak.join()
+    return {
+        "before_mb": before,
+        "peak_mb": max(peak.peaks["tree"], before),
+        "refused_busy": float(statuses.count(503)),
+        "refused_limit": float(statuses.count(429)),
+        "checked": float(statuses.count(401)),
+        "big_body_status": float(big),
+    }
+
+
 def retraining(stack: Stack) -> dict[str, float]:
     """An admin's retraining through the desk's trainer process, then activation.
 
@@ -294,6 +408,8 @@ def retraining(stack: Stack) -> dict[str, float]:
     engine = make_engine(stack.settings.database_url)
     sessions = make_sessionmaker(engine)
     results: dict[str, float] = {}
+    peak = PeakMemory(stack.running["trainer"].pid)
+    peak.start()
     try:
         for run in ("first", "second"):
             started = time.monotonic()
@@ -318,21 +434,17 @@ def retraining(stack: Stack) -> dict[str, float]:
             sessions, stack.settings, int(shipped or 0), None, rollback=True, reason="benchmark"
         )
     finally:
+        peak.stop.set()
+        peak.join()
         engine.dispose()
+    results.update({f"peak_{name}_mb": mb for name, mb in peak.peaks.items()})
     return results
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children, in MB."""
+def rss_mb(pid: int, tree: bool = True) -> float:
+    """Resident memory of a process and (with `tree`) all its descendants, in MB."""
     total = 0
-    pids = [pid]
-    try:
-        children = subprocess.run(
-            ["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False
-        ).stdout.split()
-        pids += [int(c) for c in children]
-    except FileNotFoundError:
-        pass
+    pids = [pid, *(_descendants(pid) if tree else [])]
     for p in pids:
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
@@ -510,9 +622,44 @@ def write(results: dict[str, Any]) -> None:
             ],
         ),
         "",
-        "## Memory (RSS after the runs above)",
+        "## Memory",
         "",
-        *table(["process", "MB"], [[name, f"{mb:.0f}"] for name, mb in memory.items()]),
+        "Each process (with its children) after the load runs above, and the trainer's",
+        "peak while it retrained: `rasa train` and the evaluation run as its children,",
+        "sampled every 0.2 s.",
+        "",
+        *table(
+            ["process", "MB"],
+            [[name, f"{mb:.0f}"] for name, mb in memory.items()]
+            + [
+                [
+                    "trainer while retraining, peak (all its processes)",
+                    f"{results['retrain']['peak_tree_mb']:.0f}",
+                ],
+                ["— `rasa train`, peak", f"{results['retrain']['peak_training_mb']:.0f}"],
+                ["— evaluation, peak", f"{results['retrain']['peak_evaluation_mb']:.0f}"],
+            ],
+        ),
+        "",
+        "## Log-in flood and a huge body (target: gateway under 500 MB throughout)",
+        "",
+        "100 concurrent `POST /api/auth/token` with wrong passwords (distinct accounts,",
+        "one address), then an unsigned 300 MB chunked webhook body; the gateway's",
+        "memory sampled every 0.2 s.",
+        "",
+        *table(
+            ["measure", "value"],
+            [
+                ["gateway before", f"{results['flood']['before_mb']:.0f} MB"],
+                ["gateway peak", f"{results['flood']['peak_mb']:.0f} MB"],
+                [
+                    "token requests checked / refused (limit) / refused (busy)",
+                    f"{results['flood']['checked']:.0f} / {results['flood']['refused_limit']:.0f}"
+                    f" / {results['flood']['refused_busy']:.0f}",
+                ],
+                ["300 MB body", f"HTTP {results['flood']['big_body_status']:.0f}"],
+            ],
+        ),
         "",
         "## Start-up (target ≤ 30 s)",
         "",
@@ -554,6 +701,7 @@ def main() -> None:
             results["ack"]["drain_s"] = settle(stack)
             results["parse"] = parse_latency(stack)
             results["memory"] = {n: rss_mb(p.pid) for n, p in stack.running.items()}
+            results["flood"] = flood_memory(stack)
             results["retrain"] = retraining(stack)
     finally:
         with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True) as conn:

@@ -11,6 +11,7 @@ installs `nlu.privacy` so that Rasa does not either.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import hmac
 import logging
@@ -24,7 +25,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from nlu import privacy
-from nlu.tracker import take
+from nlu.tracker import DeskRedisTrackerStore, take
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +65,37 @@ def _install_handler() -> None:
         target = logging.getLogger(name)
         if _handler not in target.handlers:
             target.addHandler(_handler)
+
+
+async def _turn(
+    agent: Any, message: UserMessage, collector: CollectingOutputChannel, failures: list[str]
+) -> dict[str, Any] | None:
+    """Handles a message at most once, under its conversation's lock (as Rasa's agent does).
+
+    A message the worker sends again (it gave up waiting, but Rasa finished the first
+    try) is answered with what the bot said then. Only a turn that finished without
+    failures is remembered, so a failed try is processed again. Returns the earlier
+    answer ({"messages", "understood"}) when it replayed one, else None.
+    """
+    store = agent.tracker_store
+    remembers = isinstance(store, DeskRedisTrackerStore) and message.message_id
+    async with agent.lock_store.lock(message.sender_id):
+        if remembers and (message.metadata or {}).get("retry"):
+            earlier = store.recall_turn(message.sender_id, message.message_id)
+            if earlier is not None:
+                logger.info("desk channel: a retried message answered from its first turn")
+                return earlier
+        await agent.processor.handle_message(message)
+        if remembers and not failures:
+            parsed = take(message.sender_id) or {}
+            answer = {"messages": collector.messages, "understood": parsed}
+            store.remember_turn(message.sender_id, message.message_id, answer)
+            _noted[message.sender_id] = parsed
+    return None
+
+
+# The parse taken by `_turn` for the channel's answer headers, per sender.
+_noted: dict[str, dict[str, Any]] = {}
 
 
 class DeskInput(InputChannel):
@@ -110,20 +142,33 @@ class DeskInput(InputChannel):
             text = body.get("message")
             if not isinstance(sender, str) or not isinstance(text, str) or not sender:
                 return response.json({"error": "sender and message are required"}, status=400)
-            metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+            given = body.get("metadata")
+            metadata: dict[str, Any] = given if isinstance(given, dict) else {}
             collector = CollectingOutputChannel()
             failures: list[str] = []
             token = _failures.set(failures)
+            event_id = metadata.get("event_id")
+            message = UserMessage(
+                text,
+                collector,
+                sender,
+                input_channel=self.name(),
+                # The desk's event id: a retried message is recognised by it.
+                message_id=f"desk-{event_id}" if isinstance(event_id, int) else None,
+                metadata=metadata,
+            )
+            replayed: dict[str, Any] | None = None
             try:
-                await on_new_message(
-                    UserMessage(
-                        text,
-                        collector,
-                        sender,
-                        input_channel=self.name(),
-                        metadata=metadata,
-                    )
-                )
+                agent = getattr(request.app.ctx, "agent", None)
+                if message.message_id and agent is not None and agent.is_ready():
+                    # Shielded: Sanic cancels a request whose client hung up (the
+                    # gateway gave up waiting), and a turn cut off half-way would be
+                    # neither remembered nor undone. It finishes, and its retry is
+                    # answered from it.
+                    turn = asyncio.ensure_future(_turn(agent, message, collector, failures))
+                    replayed = await asyncio.shield(turn)
+                else:
+                    await on_new_message(message)
             except GraphComponentException as error:
                 # A component failed on this very message: retrying cannot help.
                 logger.error("desk channel: message not processable: %s", type(error).__name__)
@@ -148,12 +193,15 @@ class DeskInput(InputChannel):
                     status=502,
                 )
             # What the model understood, for the gateway's NLU inbox (never the text).
-            parsed = take(sender) or {}
+            if replayed is not None:
+                said, parsed = replayed["messages"], replayed.get("understood") or {}
+            else:
+                said, parsed = collector.messages, _noted.pop(sender, None) or take(sender) or {}
             headers = {
                 f"X-Desk-{name.title().replace('_', '-')}": str(value)
                 for name, value in parsed.items()
                 if value is not None
             }
-            return response.json(collector.messages, headers=headers)
+            return response.json(said, headers=headers)
 
         return bp

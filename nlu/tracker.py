@@ -10,6 +10,7 @@ turn. Nothing else changes: same keys, same data as Rasa's own store.
 
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
 from typing import Any
 
@@ -42,8 +43,31 @@ def take(sender_id: str) -> dict[str, Any] | None:
     return _latest.pop(sender_id, None)
 
 
+# How long a finished turn's answer is kept for a retry of the same message: retries come
+# within minutes; the answer may echo the citizen's words, so it is not kept for long.
+TURN_TTL_S = 3600
+
+
 class DeskRedisTrackerStore(RedisTrackerStore):
-    """RedisTrackerStore that notes each saved turn's NLU result for the desk channel."""
+    """RedisTrackerStore that notes each saved turn's NLU result for the desk channel,
+    and keeps each finished turn's answer so that a retried message is answered again
+    from it instead of being processed twice (nlu/channel.py)."""
+
+    def _turn_key(self, sender_id: str, message_id: str) -> str:
+        # Beside the trackers, not among them (Rasa lists every key under its prefix as
+        # a conversation); by sender, so that erasing a citizen's data finds them.
+        base = self.key_prefix.removesuffix("tracker:")
+        return f"{base}turn:{sender_id}:{message_id}"
+
+    def remember_turn(self, sender_id: str, message_id: str, answer: dict[str, Any]) -> None:
+        """Keeps what the bot answered to this message (an hour)."""
+        key = self._turn_key(sender_id, message_id)
+        self.red.set(key, json.dumps(answer, ensure_ascii=False), ex=TURN_TTL_S)
+
+    def recall_turn(self, sender_id: str, message_id: str) -> dict[str, Any] | None:
+        """What the bot answered to this message, if it was handled already."""
+        stored = self.red.get(self._turn_key(sender_id, message_id))
+        return None if stored is None else dict(json.loads(stored))
 
     async def save(self, tracker: DialogueStateTracker, timeout: float | None = None) -> None:
         """Saves as Rasa does, then notes what the model understood."""

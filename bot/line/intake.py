@@ -14,7 +14,7 @@ import logging
 from typing import Any
 
 from redis.exceptions import RedisError
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import metrics
@@ -76,7 +76,7 @@ class EventIntake:
             except Exception as error:  # noqa: BLE001 - handed to its request
                 logger.error("intake: a request's events failed alone: %s", type(error).__name__)
                 if not future.done():
-                    future.set_exception(error if _outage(error) else _unstorable(error))
+                    future.set_exception(_unstorable(error) if _bad_data(error) else error)
         return stored
 
     async def _run(self) -> None:
@@ -86,39 +86,51 @@ class EventIntake:
             batch, self._pending = self._pending, []
             if not batch:
                 continue
-            events = [event for group, _ in batch for event in group]
             try:
-                new = await asyncio.to_thread(self._store, events)
-            except Exception as error:  # noqa: BLE001 - handed to the waiting requests
-                logger.error(
-                    "intake: storing %d events failed: %s", len(events), type(error).__name__
-                )
-                if _outage(error) or len(batch) == 1:
-                    # The database is down (everybody's failure), or this was one request.
-                    failure = error if _outage(error) else _unstorable(error)
-                    for _, future in batch:
-                        if not future.done():
-                            future.set_exception(failure)
-                    continue
-                # One request's bad data must not fail the others: each on its own.
-                new = await self._store_each(batch)
-            metrics.EVENTS_DUPLICATE.inc(len(events) - len(new))
-            try:
-                await self.queue.publish(new)
-            except RedisError as error:
-                # Stored already: the worker's sweeper enqueues them when Redis is back.
-                logger.error(
-                    "intake: enqueue failed for %d events: %s", len(new), type(error).__name__
-                )
-                metrics.ENQUEUE_FAILURES.inc()
-            for _, future in batch:
-                if not future.done():
-                    future.set_result(None)
+                await self._flush(batch)
+            except Exception as error:  # noqa: BLE001 - the intake must outlive any bug
+                logger.exception("intake: a batch failed unexpectedly")
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(error)
+
+    async def _flush(self, batch: list[Pending]) -> None:
+        """Stores one batch, enqueues what is new, and resolves every request's future."""
+        events = [event for group, _ in batch for event in group]
+        try:
+            new = await asyncio.to_thread(self._store, events)
+        except Exception as error:  # noqa: BLE001 - handed to the waiting requests
+            logger.error("intake: storing %d events failed: %s", len(events), type(error).__name__)
+            if not _bad_data(error) or len(batch) == 1:
+                # The database failed (everybody's failure: LINE delivers again after
+                # a 503), or this one request's data cannot be stored (a 400).
+                failure = _unstorable(error) if _bad_data(error) else error
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(failure)
+                return
+            # One request's bad data must not fail the others: each on its own.
+            new = await self._store_each(batch)
+        metrics.EVENTS_DUPLICATE.inc(len(events) - len(new))
+        try:
+            await self.queue.publish(new)
+        except RedisError as error:
+            # Stored already: the worker's sweeper enqueues them when Redis is back.
+            logger.error("intake: enqueue failed for %d events: %s", len(new), type(error).__name__)
+            metrics.ENQUEUE_FAILURES.inc()
+        for _, future in batch:
+            if not future.done():
+                future.set_result(None)
 
 
-def _outage(error: Exception) -> bool:
-    """The database failed (retry later), rather than this data."""
-    return isinstance(error, OperationalError | InterfaceError)
+_DATA_ERRORS = (ValueError, TypeError, RecursionError, UnicodeError)
+
+
+def _bad_data(error: Exception) -> bool:
+    """This data cannot be stored (retrying cannot help), rather than the database failed."""
+    if isinstance(error, (DataError, *_DATA_ERRORS)):
+        return True
+    return isinstance(error, StatementError) and isinstance(error.orig, _DATA_ERRORS)
 
 
 def _unstorable(error: Exception) -> UnstorableEvents:

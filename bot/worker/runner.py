@@ -265,6 +265,9 @@ class Worker:
         await live.publish(self.redis, self.settings.redis_prefix, queue, event)
 
     async def _forget(self, line_user_id: str) -> None:
-        """Deletes Rasa's tracker of this citizen (same Redis, Rasa's key layout)."""
-        key = f"{self.settings.redis_prefix}rasa:tracker:{line_user_id}"
-        await self.redis.delete(key)
+        """Deletes Rasa's tracker of this citizen and its remembered turns (same Redis,
+        the key layout of Rasa and nlu/tracker.py)."""
+        prefix = f"{self.settings.redis_prefix}rasa:"
+        keys = [f"{prefix}tracker:{line_user_id}"]
+        keys += [key async for key in self.redis.scan_iter(f"{prefix}turn:{line_user_id}:*")]
+        await self.redis.delete(*keys)

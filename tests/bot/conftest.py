@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import redis
-from deskstack import CHROMIUM, CHROMIUM_ARGS, Desk, free_port, fresh_database
+from deskstack import CHROMIUM, CHROMIUM_ARGS, Desk, fresh_database, make_settings
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, sync_playwright
 
@@ -44,32 +44,6 @@ def redis_prefix() -> Iterator[str]:
     for key in client.scan_iter(f"{prefix}*"):
         client.delete(key)
     client.close()
-
-
-def make_settings(pg_url: str, redis_prefix: str, **overrides: object) -> Settings:
-    """Test settings on free ports, the session's database and Redis prefix."""
-    gateway, standin, rasa, actions = (free_port() for _ in range(4))
-    values: dict[str, object] = {
-        "desk_env": "test",
-        "database_url": pg_url,
-        "redis_url": f"{REDIS_BASE}/{REDIS_DB}",
-        "redis_prefix": redis_prefix,
-        "rasa_url": f"http://127.0.0.1:{rasa}",
-        "action_server_url": f"http://127.0.0.1:{actions}/webhook",
-        "line_api_base": f"http://127.0.0.1:{standin}",
-        "standin_port": standin,
-        "standin_webhook_url": f"http://127.0.0.1:{gateway}/line/webhook",
-        "gateway_port": gateway,
-        "worker_id": f"{redis_prefix}-worker",
-        "rasa_timeout_s": 10.0,
-        "retry_max_delay_s": 2.0,
-        "loading_after_s": 0.0,
-        "log_level": "INFO",
-        # Tests run at any hour: the closed-office path has its own tests.
-        "office_always_open": True,
-    }
-    values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")

@@ -79,6 +79,36 @@ class Served:
         self._socket.close()
 
 
+# The machine's Redis, database 7, for tests (each session under its own key prefix).
+REDIS_URL = "redis://127.0.0.1:6379/7"
+
+
+def make_settings(pg_url: str, redis_prefix: str, **overrides: object) -> Settings:
+    """Test settings on free ports, the session's database and Redis prefix."""
+    gateway, standin, rasa, actions = (free_port() for _ in range(4))
+    values: dict[str, object] = {
+        "desk_env": "test",
+        "database_url": pg_url,
+        "redis_url": REDIS_URL,
+        "redis_prefix": redis_prefix,
+        "rasa_url": f"http://127.0.0.1:{rasa}",
+        "action_server_url": f"http://127.0.0.1:{actions}/webhook",
+        "line_api_base": f"http://127.0.0.1:{standin}",
+        "standin_port": standin,
+        "standin_webhook_url": f"http://127.0.0.1:{gateway}/line/webhook",
+        "gateway_port": gateway,
+        "worker_id": f"{redis_prefix}-worker",
+        "rasa_timeout_s": 10.0,
+        "retry_max_delay_s": 2.0,
+        "loading_after_s": 0.0,
+        "log_level": "INFO",
+        # Tests run at any hour: the closed-office path has its own tests.
+        "office_always_open": True,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
 def sign(secret: str, body: bytes) -> str:
     """LINE's X-Line-Signature for a body."""
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()

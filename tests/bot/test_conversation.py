@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import base64
 import json
+import signal
 import time
 import uuid
+import zlib
 from pathlib import Path
 
 import httpx
@@ -268,6 +270,47 @@ def test_a_reply_line_accepted_just_before_a_crash_is_never_sent_again(desk: Des
     assert len(said) == 1 and GREETING_MARK in said[0]
     assert [s.via for s in sends_of(desk, user)] == ["reply"]
     desk.wait_component("worker", ok=True)
+
+
+def test_a_message_retried_while_rasa_was_frozen_is_processed_once(desk: Desk) -> None:
+    users: list[str] = []
+    while len(users) < 3:  # each in a partition of its own, so all are tried at once
+        user = user_id()
+        partitions = {zlib.crc32(u.encode()) % desk.settings.queue_partitions for u in users}
+        if zlib.crc32(user.encode()) % desk.settings.queue_partitions not in partitions:
+            users.append(user)
+    rasa = desk.running["rasa"]
+    rasa.send_signal(signal.SIGSTOP)
+    try:
+        for user in users:
+            desk.say(user, "สวัสดีค่ะ")
+        # Each message is tried again after the worker gave up waiting for Rasa.
+        wait_for(
+            lambda: all(
+                (found := events_of(desk, user)) and found[0].attempts >= 2 for user in users
+            ),
+            90,
+            "every message to be retried",
+            every=0.5,
+        )
+    finally:
+        rasa.send_signal(signal.SIGCONT)
+    for user in users:
+        wait_for(
+            lambda user=user: [e.status for e in events_of(desk, user)] == ["done"],
+            120,
+            "the answer",
+        )
+        said = texts(desk.delivered(user))
+        assert sum(GREETING_MARK in text for text in said) == 1, said
+        tracker = httpx.get(
+            f"{desk.settings.rasa_url}/conversations/{user}/tracker",
+            params={"token": desk.settings.rasa_token},
+            timeout=10,
+        ).json()
+        turns = [e for e in tracker["events"] if e["event"] == "user"]
+        assert len(turns) == 1, [e.get("message_id") for e in turns]
+    desk.wait_healthy()
 
 
 def test_worker_killed_while_rasa_is_down_answers_once_after(desk: Desk) -> None:

@@ -16,8 +16,8 @@ from typing import Any
 
 import httpx
 import pytest
-from deskstack import Served, sign
-from sqlalchemy import select
+from deskstack import Served, fresh_database, sign
+from sqlalchemy import select, text
 
 from bot.config import Settings
 from bot.db import make_engine, make_sessionmaker
@@ -142,3 +142,18 @@ def test_a_huge_body_is_refused_while_it_is_read(served: str, settings: Settings
     assert answer.startswith(b"HTTP/1.1 413")
     # Refused at the limit: what was sent beyond it sat in the sockets' buffers.
     assert sent < 32_000_000
+
+
+def test_events_that_could_not_be_stored_answer_503_so_line_delivers_again(
+    settings: Settings, webhook_samples: list[dict[str, Any]]
+) -> None:
+    """The database refuses every insert (its table is gone): not the body's fault."""
+    with fresh_database("desk_store_fails") as url:
+        broken = settings.model_copy(update={"database_url": url})
+        with Served(create_app(broken)) as server:
+            engine = make_engine(url)
+            with engine.begin() as conn:
+                conn.execute(text("ALTER TABLE inbound_event RENAME TO inbound_event_gone"))
+            engine.dispose()
+            body = body_of([fresh(webhook_samples[0])])
+            assert post_raw(server.base_url, broken, body) == 503

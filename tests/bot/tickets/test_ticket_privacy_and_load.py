@@ -58,6 +58,9 @@ def test_a_citizen_sees_what_is_held_and_has_it_erased(desk: Desk) -> None:
     client = redis.Redis.from_url(desk.settings.redis_url)
     key = f"{desk.settings.redis_prefix}rasa:tracker:{chat.user}"
     wait_for(lambda: not client.exists(key), 10, "the Rasa tracker deleted")
+    # And so are the turns Rasa keeps for retried messages (they may echo their words).
+    turns = f"{desk.settings.redis_prefix}rasa:turn:{chat.user}:*"
+    assert list(client.scan_iter(turns)) == []
     # Their old ticket is no longer theirs to follow.
     again = said(chat.say(f"ติดตามเรื่อง {ticket_id}"))
     assert "ไม่พบ" in again
