@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     redis_url: str = ""
     # Port of the private Redis `make run` starts when REDIS_URL is empty.
     private_redis_port: int = 6390
+    # Where that private Redis keeps its append-only file.
+    private_redis_dir: Path = ROOT / "var" / "redis"
     redis_prefix: str = "desk"
 
     rasa_url: str = "http://127.0.0.1:5005"

@@ -72,15 +72,18 @@ async def _turn(
 ) -> dict[str, Any] | None:
     """Handles a message at most once, under its conversation's lock (as Rasa's agent does).
 
-    A message the worker sends again (it gave up waiting, but Rasa finished the first
-    try) is answered with what the bot said then. Only a turn that finished without
-    failures is remembered, so a failed try is processed again. Returns the earlier
-    answer ({"messages", "understood"}) when it replayed one, else None.
+    A message the worker sends again (it gave up waiting, but Rasa finished an earlier
+    try) is answered with what the bot said then, whichever try came first. Only a
+    turn that finished without failures is remembered, so a failed try is processed
+    again. Returns the earlier answer ({"messages", "understood"}) when it replayed
+    one, else None.
     """
     store = agent.tracker_store
     remembers = isinstance(store, DeskRedisTrackerStore) and message.message_id
     async with agent.lock_store.lock(message.sender_id):
-        if remembers and (message.metadata or {}).get("retry"):
+        # Every try checks, the first included: after a freeze, the tries queued at Rasa
+        # may take the lock in any order.
+        if remembers:
             earlier = store.recall_turn(message.sender_id, message.message_id)
             if earlier is not None:
                 logger.info("desk channel: a retried message answered from its first turn")

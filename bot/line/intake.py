@@ -25,6 +25,11 @@ from bot.queue import EventQueue
 logger = logging.getLogger(__name__)
 
 
+UNQUEUED_RETRY_S = 1.0
+# Beyond this many, the oldest are left to the worker's sweeper.
+MAX_UNQUEUED = 100_000
+
+
 class UnstorableEvents(Exception):
     """This request's events could not be stored even on their own (bad data)."""
 
@@ -41,6 +46,9 @@ class EventIntake:
         self._pending: list[Pending] = []
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        # Stored events Redis refused to take: published again (before any newer event,
+        # so each citizen's order holds) every second until Redis is back.
+        self._unqueued: list[tuple[str, int]] = []
 
     def start(self) -> None:
         """Starts the batching task (in the app's lifespan)."""
@@ -81,10 +89,16 @@ class EventIntake:
 
     async def _run(self) -> None:
         while True:
-            await self._wakeup.wait()
+            if self._unqueued:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wakeup.wait(), UNQUEUED_RETRY_S)
+            else:
+                await self._wakeup.wait()
             self._wakeup.clear()
             batch, self._pending = self._pending, []
             if not batch:
+                if self._unqueued:
+                    await self._enqueue([])
                 continue
             try:
                 await self._flush(batch)
@@ -112,15 +126,26 @@ class EventIntake:
             # One request's bad data must not fail the others: each on its own.
             new = await self._store_each(batch)
         metrics.EVENTS_DUPLICATE.inc(len(events) - len(new))
-        try:
-            await self.queue.publish(new)
-        except RedisError as error:
-            # Stored already: the worker's sweeper enqueues them when Redis is back.
-            logger.error("intake: enqueue failed for %d events: %s", len(new), type(error).__name__)
-            metrics.ENQUEUE_FAILURES.inc()
+        await self._enqueue(new)
         for _, future in batch:
             if not future.done():
                 future.set_result(None)
+
+    async def _enqueue(self, new: list[tuple[str, int]]) -> None:
+        """Publishes what Redis refused before, then the new events, in that order."""
+        items = self._unqueued + new
+        try:
+            await self.queue.publish(items)
+        except RedisError as error:
+            # Stored already: kept here and tried again every second (the worker's
+            # sweeper enqueues them should this process die meanwhile).
+            logger.error(
+                "intake: enqueue failed for %d events: %s", len(items), type(error).__name__
+            )
+            metrics.ENQUEUE_FAILURES.inc()
+            self._unqueued = items[-MAX_UNQUEUED:]
+            return
+        self._unqueued = []
 
 
 _DATA_ERRORS = (ValueError, TypeError, RecursionError, UnicodeError)

@@ -147,12 +147,8 @@ class Handler:
         user_id = event.line_user_id or ""
         started = time.perf_counter()
         asking = asyncio.ensure_future(
-            self.rasa.send(
-                sender=user_id,
-                text=text,
-                # A retry lets Rasa answer from its tracker if an earlier try got through.
-                metadata={"event_id": event.id, "retry": event.attempts > 0},
-            )
+            # The event id lets Rasa answer a retry from the try that got through.
+            self.rasa.send(sender=user_id, text=text, metadata={"event_id": event.id})
         )
         # The typing animation only when the answer is slow: a quick answer would
         # replace it before the citizen sees it, and the call costs the quick path.

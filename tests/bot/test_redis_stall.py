@@ -7,6 +7,7 @@ import signal
 import subprocess
 import time
 import uuid
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,13 +22,12 @@ from bot.config import Settings
 from bot.db import make_engine, make_sessionmaker
 from bot.line.models import InboundEvent
 from bot.main import create_app
+from bot.queue import EventQueue
 
 
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = free_port()
+def _start(port: int, data: Path) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(
-        devstack.redis_proc(port, tmp_path).argv,
+        devstack.redis_proc(port, data).argv,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -41,6 +41,13 @@ def own_redis(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
 
     wait_for(up, 20, "redis")
     client.close()
+    return server
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    port = free_port()
+    server = _start(port, tmp_path)
     yield f"redis://127.0.0.1:{port}/0", server
     server.send_signal(signal.SIGCONT)
     server.terminate()
@@ -83,3 +90,56 @@ def test_webhooks_are_stored_and_answered_while_redis_stalls(
         )
     engine.dispose()
     assert stored == "received"  # kept, for the sweeper to enqueue
+
+
+def test_events_stored_while_redis_was_down_are_queued_in_order_once_it_is_back(
+    settings: Settings, tmp_path: Path, webhook_samples: list[dict]
+) -> None:
+    port = free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    tuned = settings.model_copy(update={"redis_url": url})
+    server = _start(port, tmp_path)
+    user = "U" + uuid.uuid4().hex
+    events = []
+    for n in range(3):
+        event = json.loads(json.dumps(webhook_samples[0]))
+        event["webhookEventId"] = f"01DOWN{n}" + uuid.uuid4().hex.upper()
+        event["source"] = {"type": "user", "userId": user}
+        events.append(event)
+    with Served(create_app(tuned)) as gateway:
+        server.terminate()
+        server.wait(10)
+        for event in events:  # one webhook each, while Redis is gone
+            body = json.dumps({"destination": "Udesk", "events": [event]}).encode()
+            response = httpx.post(
+                f"{gateway.base_url}/line/webhook",
+                content=body,
+                headers={"X-Line-Signature": sign(tuned.line_channel_secret, body)},
+                timeout=30,
+            )
+            assert response.status_code == 200
+        server = _start(port, tmp_path)
+        try:
+            client = redis.Redis.from_url(url)
+            stream = EventQueue(client, prefix=tuned.redis_prefix, partitions=8).stream(
+                zlib.crc32(user.encode()) % 8
+            )
+            entries = wait_for(
+                lambda: len(found := client.xrange(stream)) == 3 and found,
+                15,
+                "the stored events to be queued",
+            )
+            client.close()
+        finally:
+            server.terminate()
+            server.wait(10)
+    engine = make_engine(tuned.database_url)
+    with make_sessionmaker(engine)() as session:
+        ids = [
+            session.scalar(
+                select(InboundEvent.id).where(InboundEvent.webhook_event_id == e["webhookEventId"])
+            )
+            for e in events
+        ]
+    engine.dispose()
+    assert [int(fields[b"event"]) for _, fields in entries] == ids  # in the citizen's order
