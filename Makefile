@@ -22,7 +22,7 @@ find_python = $(shell for c in "$$(command -v python$(1))" \
 	$$(ls -d "$$(pyenv root 2>/dev/null)"/versions/$(1).*/bin/python$(1) 2>/dev/null | sort -rV); do \
 	[ -n "$$c" ] && "$$c" -c 'import sys' >/dev/null 2>&1 && { echo "$$c"; break; }; done)
 
-.PHONY: help run test lint typecheck test-nlu test-bot env compose-check browser model bench clean
+.PHONY: help run test lint typecheck test-nlu test-bot env compose-check browser model bench chaos clean
 
 help:
 	@echo "make run   - the whole desk on 127.0.0.1:8000 (simulator at /simulator)"
@@ -90,6 +90,10 @@ bench: env $(MODEL)
 	@command -v wrk >/dev/null || { sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$sudo apt-get update -q && $$sudo apt-get install -y -q wrk; }
 	$(VENV)/bin/python -m bench
+
+# Kills each process of a supervised desk in turn while citizens chat (bench/chaos.py).
+chaos: env $(MODEL)
+	$(VENV)/bin/python -m bench.chaos
 
 clean:
 	rm -rf $(VENV) $(RASA_VENV) models var

@@ -78,7 +78,8 @@ async def _turn(
     again. Returns the earlier answer ({"messages", "understood"}) when it replayed
     one, else None.
     """
-    store = agent.tracker_store
+    # Rasa wraps the configured store in a FailSafeTrackerStore.
+    store = getattr(agent.tracker_store, "_tracker_store", agent.tracker_store)
     remembers = isinstance(store, DeskRedisTrackerStore) and message.message_id
     async with agent.lock_store.lock(message.sender_id):
         # Every try checks, the first included: after a freeze, the tries queued at Rasa
@@ -86,7 +87,7 @@ async def _turn(
         if remembers:
             earlier = store.recall_turn(message.sender_id, message.message_id)
             if earlier is not None:
-                logger.info("desk channel: a retried message answered from its first turn")
+                logger.warning("desk channel: a retried message answered from its first turn")
                 return earlier
         await agent.processor.handle_message(message)
         if remembers and not failures:
