@@ -36,7 +36,7 @@ from sqlalchemy import func, select
 
 from bench import catalogue as catalogue_bench
 from bench import console as console_bench
-from bench.stack import Stack, free_port
+from bench.stack import Stack, descendants, free_port
 from bot.config import ROOT
 from bot.db import make_engine, make_sessionmaker
 from bot.line.models import InboundEvent
@@ -292,23 +292,6 @@ def training_time(first: bool = False) -> dict[str, float]:
     return {"seconds": time.monotonic() - started}
 
 
-def _descendants(pid: int) -> list[int]:
-    """A process's children, grandchildren, … (from /proc)."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
 def _rss_and_role(pid: int) -> tuple[float, str]:
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
@@ -337,11 +320,11 @@ class PeakMemory(threading.Thread):
     def run(self) -> None:
         while not self.stop.wait(0.2):
             total, by_role = rss_mb(self.pid, tree=False), {"training": 0.0, "evaluation": 0.0}
-            for child in _descendants(self.pid):
+            for child in descendants(self.pid):
                 mb, role = _rss_and_role(child)
                 total += mb
                 if role:
-                    by_role[role] += mb + sum(_rss_and_role(c)[0] for c in _descendants(child))
+                    by_role[role] += mb + sum(_rss_and_role(c)[0] for c in descendants(child))
             self.peaks["tree"] = max(self.peaks["tree"], total)
             for role, mb in by_role.items():
                 self.peaks[role] = max(self.peaks[role], mb)
@@ -444,7 +427,7 @@ def retraining(stack: Stack) -> dict[str, float]:
 def rss_mb(pid: int, tree: bool = True) -> float:
     """Resident memory of a process and (with `tree`) all its descendants, in MB."""
     total = 0
-    pids = [pid, *(_descendants(pid) if tree else [])]
+    pids = [pid, *(descendants(pid) if tree else [])]
     for p in pids:
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
@@ -669,7 +652,10 @@ def write(results: dict[str, Any]) -> None:
         results.get("console", ""),
         results.get("catalogue", ""),
     ]
-    RESULTS.write_text("\n".join(lines))
+    # `make chaos` writes its own section: kept from the last chaos run.
+    old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+    chaos = old[old.find("## Chaos (") :] if "## Chaos (" in old else ""
+    RESULTS.write_text("\n".join(lines).rstrip() + ("\n\n" + chaos if chaos else "\n"))
 
 
 def main() -> None:

@@ -1,6 +1,7 @@
 """`make chaos`: the desk under `desk run` (supervised, as on one machine) while 20
-citizens chat steadily; each process is killed with SIGKILL in turn (gateway, worker,
-Rasa, action server, trainer, Redis), then PostgreSQL is restarted. Counted from what
+citizens chat steadily (a few messages each, seconds apart, as people do); each process
+is killed with SIGKILL in turn (gateway, worker, Rasa, action server, trainer, Redis),
+then PostgreSQL is restarted. Counted from what
 the LINE stand-in delivered: answered, lost, duplicated and out-of-order answers, and
 the seconds from each process being back (a green /healthz) to every message sent so
 far being answered. Goal: 0 / 0 / 0 and recovery ≤ 10 s. Figures into bench/RESULTS.md.
@@ -27,7 +28,7 @@ import httpx
 import psycopg
 from sqlalchemy import select
 
-from bench.stack import free_port
+from bench.stack import descendants, free_port
 from bot.config import ROOT, Settings
 from bot.db import make_engine, make_sessionmaker
 from bot.line.models import InboundEvent, OutboundMessage
@@ -58,9 +59,15 @@ class Sent:
     at: float
 
 
+# Each of the 20 is a citizen writing a few messages (a new one takes over after
+# TURNS), one every 3-6 s: conversations as long and as quick as people's.
+TURNS = 6
+PAUSE_S = (3.0, 6.0)
+
+
 @dataclass
 class Chatter:
-    """The citizens: each sends a message every ~2 s, redelivering refused webhooks."""
+    """The citizens: each chats a few turns, redelivering webhooks LINE could not give."""
 
     line: str
     sent: list[Sent] = field(default_factory=list)
@@ -71,6 +78,8 @@ class Chatter:
         with httpx.Client(base_url=self.line, timeout=30) as client:
             index = 0
             while not self.stop.is_set():
+                if index == TURNS:
+                    user, index = "U" + uuid.uuid4().hex, 0  # the next citizen
                 text = TEXTS[index % len(TEXTS)]
                 answer = client.post(
                     "/__send",
@@ -90,7 +99,7 @@ class Chatter:
                         "webhook_status"
                     ]
                 index += 1
-                self.stop.wait(random.uniform(1.5, 2.5))
+                self.stop.wait(random.uniform(*PAUSE_S))
 
     def start(self, users: list[str]) -> list[threading.Thread]:
         threads = [threading.Thread(target=self.run_one, args=(u,), daemon=True) for u in users]
@@ -99,24 +108,8 @@ class Chatter:
         return threads
 
 
-def _descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        children.setdefault(ppid, []).append(int(stat.parent.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
 def _find(root: int, marker: str) -> int | None:
-    for pid in _descendants(root):
+    for pid in descendants(root):
         try:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:
@@ -296,7 +289,12 @@ def run() -> dict[str, Any]:
                 pid = _find(desk.pid, marker)
                 if pid is None:
                     raise RuntimeError(f"no {victim} process")
-                os.kill(pid, signal.SIGKILL)
+                # The whole process as `desk run` started it (its own process group:
+                # Sanic's and RQ's children too), as a crash or the OOM killer would.
+                group = os.getpgid(pid)
+                if group in {os.getpgid(0), os.getpgid(desk.pid)}:
+                    raise RuntimeError(f"{victim} shares the supervisor's process group")
+                os.killpg(group, signal.SIGKILL)
                 _wait(lambda pid=pid: not Path(f"/proc/{pid}").exists(), 10)
                 time.sleep(0.5)  # let the supervisor see it go
             back = _wait(lambda: _healthy(gateway), 180, every=0.25)
@@ -341,7 +339,8 @@ def report(results: dict[str, Any]) -> str:
     lines = [
         "## Chaos (`make chaos`: goal 0 lost / 0 duplicated / 0 out of order, recovery ≤ 10 s)",
         "",
-        f"`desk run` (supervised) with {CITIZENS} citizens each sending a message every ~2 s;",
+        f"`desk run` (supervised) with {CITIZENS} citizens chatting at once ({TURNS} messages",
+        f"each, {PAUSE_S[0]:.0f}-{PAUSE_S[1]:.0f} s apart, then the next citizen);",
         "each process killed with SIGKILL in turn, then PostgreSQL restarted. *Back*: from",
         "the kill to a green `/healthz`; *recovery*: from then until every message sent",
         "so far was answered.",

@@ -155,13 +155,7 @@ async def login(
             return token
 
     try:
-        token = await limits.attempt(
-            redis=request.app.state.redis,
-            settings=settings,
-            username=username,
-            address=limits.client_address(request.client and request.client.host),
-            check=work,
-        )
+        token = await limits.attempt_request(request, username, work)
     except limits.SignInRefused as refused:
         if refused.reason == "busy":
             return _login_form(request, ERRORS["busy"], status.HTTP_503_SERVICE_UNAVAILABLE)

@@ -21,6 +21,7 @@ import weakref
 from collections.abc import Callable
 from typing import TypeVar
 
+from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -128,6 +129,15 @@ async def attempt(
     return result
 
 
-def client_address(host: str | None) -> str:
-    """The address counted for a request (the proxy's, unless one sets it right)."""
-    return host or "unknown"
+async def attempt_request(
+    request: Request, username: str, check: Callable[[], T | None]
+) -> T | None:
+    """`attempt` for a sign-in request to the gateway (its Redis, settings, address)."""
+    return await attempt(
+        redis=request.app.state.redis,
+        settings=request.app.state.settings,
+        username=username,
+        # The proxy's address unless it forwards the client's (uvicorn --proxy-headers).
+        address=request.client.host if request.client else "unknown",
+        check=check,
+    )

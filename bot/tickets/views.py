@@ -237,13 +237,7 @@ async def sign_in(
             return {"access_token": token, "expires_at": expires}
 
     try:
-        issued = await limits.attempt(
-            redis=request.app.state.redis,
-            settings=settings,
-            username=username,
-            address=limits.client_address(request.client and request.client.host),
-            check=work,
-        )
+        issued = await limits.attempt_request(request, username, work)
     except limits.SignInRefused as refused:
         if refused.reason == "busy":
             raise HTTPException(

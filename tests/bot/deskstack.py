@@ -109,6 +109,69 @@ def make_settings(pg_url: str, redis_prefix: str, **overrides: object) -> Settin
     return Settings(**values)  # type: ignore[arg-type]
 
 
+def start_redis(port: int, data: Path) -> subprocess.Popen[bytes]:
+    """`make run`'s private Redis (its binary and flags) on `port`, once it answers."""
+    import redis
+
+    server = subprocess.Popen(
+        devstack.redis_proc(port, data).argv,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    client = redis.Redis(port=port)
+
+    def up() -> bool:
+        try:
+            return bool(client.ping())
+        except redis.RedisError:
+            return False
+
+    wait_for(up, 20, "redis to answer")
+    client.close()
+    return server
+
+
+def new_staff_token(database_url: str, role: str = "admin", agency_id: str | None = None) -> str:
+    """A new staff account (an admin by default) and a live token of theirs."""
+    from datetime import timedelta
+
+    from bot.db import make_engine, make_sessionmaker
+    from bot.staff import auth
+
+    engine = make_engine(database_url)
+    try:
+        with make_sessionmaker(engine).begin() as session:
+            staff = auth.create_staff(
+                session,
+                username=f"{role}{uuid.uuid4().hex[:8]}",
+                password="a-long-password",
+                role=role,
+                agency_id=agency_id,
+            )
+            token, _ = auth.issue_token(session, staff.id, timedelta(hours=1))
+    finally:
+        engine.dispose()
+    return token
+
+
+def stored_events(database_url: str, webhook_ids: list[str]) -> dict[str, Any]:
+    """The stored events (InboundEvent rows, detached) by their webhookEventId."""
+    from sqlalchemy import select
+
+    from bot.db import make_engine, make_sessionmaker
+    from bot.line.models import InboundEvent
+
+    engine = make_engine(database_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            rows = session.scalars(
+                select(InboundEvent).where(InboundEvent.webhook_event_id.in_(webhook_ids))
+            )
+            return {row.webhook_event_id: row for row in rows}
+    finally:
+        engine.dispose()
+
+
 def sign(secret: str, body: bytes) -> str:
     """LINE's X-Line-Signature for a body."""
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()

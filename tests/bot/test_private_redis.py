@@ -3,30 +3,11 @@
 from __future__ import annotations
 
 import signal
-import subprocess
 from pathlib import Path
 
 import pytest
 import redis
-from deskstack import free_port, wait_for
-
-from bot import devstack
-
-
-def start(port: int, data: Path) -> subprocess.Popen[bytes]:
-    proc = devstack.redis_proc(port, data)
-    server = subprocess.Popen(proc.argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    client = redis.Redis(port=port)
-
-    def up() -> bool:
-        try:
-            return bool(client.ping())
-        except redis.RedisError:
-            return False
-
-    wait_for(up, 20, "redis to start")
-    client.close()
-    return server
+from deskstack import free_port, start_redis
 
 
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL])
@@ -34,7 +15,7 @@ def test_queue_entries_pending_and_conversations_survive_a_restart(
     tmp_path: Path, how: signal.Signals
 ) -> None:
     port = free_port()
-    server = start(port, tmp_path)
+    server = start_redis(port, tmp_path)
     client = redis.Redis(port=port)
     assert client.config_get("appendonly") == {"appendonly": "yes"}
     client.xgroup_create("desk:events:0", "workers", id="0", mkstream=True)
@@ -48,7 +29,7 @@ def test_queue_entries_pending_and_conversations_survive_a_restart(
     server.send_signal(how)
     server.wait(10)
 
-    server = start(port, tmp_path)
+    server = start_redis(port, tmp_path)
     client = redis.Redis(port=port)
     try:
         assert client.get("deskrasa:tracker:Uabc") == b"{...a form half filled...}"

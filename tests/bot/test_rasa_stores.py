@@ -8,8 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-import redis
-from deskstack import LOGS, free_port, make_settings, user_id, wait_for
+from deskstack import LOGS, free_port, make_settings, start_redis, user_id, wait_for
 
 from bot import devstack
 from bot.config import ROOT
@@ -17,29 +16,12 @@ from bot.config import ROOT
 pytestmark = pytest.mark.stack
 
 
-def _redis(port: int, data: Path) -> subprocess.Popen[bytes]:
-    server = subprocess.Popen(
-        devstack.redis_proc(port, data).argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    client = redis.Redis(port=port)
-
-    def up() -> bool:
-        try:
-            return bool(client.ping())
-        except redis.RedisError:
-            return False
-
-    wait_for(up, 20, "redis")
-    client.close()
-    return server
-
-
 def test_a_redis_failure_inside_rasa_is_a_503(
     pg_url: str, redis_prefix: str, tmp_path: Path
 ) -> None:
     port = free_port()
     settings = make_settings(pg_url, redis_prefix, redis_url=f"redis://127.0.0.1:{port}/0")
-    store = _redis(port, tmp_path)
+    store = start_redis(port, tmp_path)
     [rasa_proc] = [
         p
         for p in devstack.processes(
@@ -78,7 +60,7 @@ def test_a_redis_failure_inside_rasa_is_a_503(
         failed = turn()
         assert failed.status_code == 503, failed.text
         assert failed.json()["error"] == "handling_failed"
-        store = _redis(port, tmp_path)
+        store = start_redis(port, tmp_path)
         again = turn()
         assert again.status_code == 200 and again.json()
     finally:

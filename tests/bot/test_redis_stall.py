@@ -14,10 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 import redis
-from deskstack import Served, free_port, sign, wait_for
+from deskstack import Served, free_port, sign, start_redis, wait_for
 from sqlalchemy import select
 
-from bot import devstack
 from bot.config import Settings
 from bot.db import make_engine, make_sessionmaker
 from bot.line.models import InboundEvent
@@ -25,29 +24,10 @@ from bot.main import create_app
 from bot.queue import EventQueue
 
 
-def _start(port: int, data: Path) -> subprocess.Popen[bytes]:
-    server = subprocess.Popen(
-        devstack.redis_proc(port, data).argv,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    client = redis.Redis(port=port)
-
-    def up() -> bool:
-        try:
-            return bool(client.ping())
-        except redis.RedisError:
-            return False
-
-    wait_for(up, 20, "redis")
-    client.close()
-    return server
-
-
 @pytest.fixture
 def own_redis(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = free_port()
-    server = _start(port, tmp_path)
+    server = start_redis(port, tmp_path)
     yield f"redis://127.0.0.1:{port}/0", server
     server.send_signal(signal.SIGCONT)
     server.terminate()
@@ -98,7 +78,7 @@ def test_events_stored_while_redis_was_down_are_queued_in_order_once_it_is_back(
     port = free_port()
     url = f"redis://127.0.0.1:{port}/0"
     tuned = settings.model_copy(update={"redis_url": url})
-    server = _start(port, tmp_path)
+    server = start_redis(port, tmp_path)
     user = "U" + uuid.uuid4().hex
     events = []
     for n in range(3):
@@ -118,7 +98,7 @@ def test_events_stored_while_redis_was_down_are_queued_in_order_once_it_is_back(
                 timeout=30,
             )
             assert response.status_code == 200
-        server = _start(port, tmp_path)
+        server = start_redis(port, tmp_path)
         try:
             client = redis.Redis.from_url(url)
             stream = EventQueue(client, prefix=tuned.redis_prefix, partitions=8).stream(

@@ -13,21 +13,18 @@ import json
 import re
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 import schemathesis
-from deskstack import Served, sign
+from deskstack import Served, make_settings, new_staff_token, sign
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 
 from bot.config import ROOT, Settings
-from bot.db import make_engine, make_sessionmaker
 from bot.main import create_app
-from bot.staff import auth
 
 EXCLUDED = r"(healthz|api/nlu/parse|simulator/|line/webhook)"
 EXAMPLES = 25
@@ -35,22 +32,9 @@ EXAMPLES = 25
 
 @pytest.fixture(scope="module")
 def served_gateway(pg_url: str, redis_prefix: str) -> Iterator[tuple[str, Settings, str]]:
-    from deskstack import make_settings
-
     desk_settings = make_settings(pg_url, f"{redis_prefix}:fuzz")
     with Served(create_app(desk_settings)) as server:
-        engine = make_engine(desk_settings.database_url)
-        with make_sessionmaker(engine).begin() as session:
-            staff = auth.create_staff(
-                session,
-                username=f"fuzz{uuid.uuid4().hex[:6]}",
-                password="a-long-password",
-                role="admin",
-                agency_id=None,
-            )
-            token, _ = auth.issue_token(session, staff.id, timedelta(hours=1))
-        engine.dispose()
-        yield server.base_url, desk_settings, token
+        yield server.base_url, desk_settings, new_staff_token(desk_settings.database_url)
 
 
 def _described() -> dict[str, Any]:

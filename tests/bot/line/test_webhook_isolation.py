@@ -16,11 +16,11 @@ from typing import Any
 
 import httpx
 import pytest
-from deskstack import Served, fresh_database, sign
-from sqlalchemy import select, text
+from deskstack import Served, fresh_database, sign, stored_events
+from sqlalchemy import text
 
 from bot.config import Settings
-from bot.db import make_engine, make_sessionmaker
+from bot.db import make_engine
 from bot.line.models import InboundEvent
 from bot.main import create_app
 
@@ -50,15 +50,7 @@ def fresh(sample: dict[str, Any]) -> dict[str, Any]:
 
 
 def rows(settings: Settings, ids: list[str]) -> dict[str, InboundEvent]:
-    engine = make_engine(settings.database_url)
-    try:
-        with make_sessionmaker(engine)() as session:
-            found = session.scalars(
-                select(InboundEvent).where(InboundEvent.webhook_event_id.in_(ids))
-            )
-            return {row.webhook_event_id: row for row in found}
-    finally:
-        engine.dispose()
+    return stored_events(settings.database_url, ids)
 
 
 def test_bad_events_never_fail_the_good_ones_stored_beside_them(

@@ -13,25 +13,21 @@ import time
 import uuid
 import zlib
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
-from deskstack import Served, sign, user_id
+from deskstack import Served, new_staff_token, sign, stored_events, user_id
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
 from bot.config import Settings
 from bot.console.auth import COOKIE, csrf_for
-from bot.db import make_engine, make_sessionmaker
 from bot.line import service
 from bot.line.models import InboundEvent
 from bot.line.standin.app import create_app as create_standin
 from bot.main import create_app
-from bot.staff import auth
 from bot.worker.runner import Worker
 
 POISON = "ข้อความนี้ทำให้ระบบล้ม"
@@ -114,31 +110,13 @@ def post(client: TestClient, settings: Settings, events: list[dict[str, Any]]) -
 
 def sign_in_admin(client: TestClient, settings: Settings) -> dict[str, str]:
     """A console session of a new admin in the client's cookies; the CSRF header."""
-    engine = make_engine(settings.database_url)
-    with make_sessionmaker(engine).begin() as session:
-        staff = auth.create_staff(
-            session,
-            username=f"admin{uuid.uuid4().hex[:6]}",
-            password="a-long-password",
-            role="admin",
-            agency_id=None,
-        )
-        token, _ = auth.issue_token(session, staff.id, timedelta(hours=1))
-    engine.dispose()
+    token = new_staff_token(settings.database_url)
     client.cookies.set(COOKIE, token)
     return {"X-CSRF-Token": csrf_for(settings.session_secret, token)}
 
 
 async def statuses(settings: Settings, ids: list[str]) -> dict[str, InboundEvent]:
-    engine = make_engine(settings.database_url)
-    try:
-        with make_sessionmaker(engine)() as session:
-            rows = session.scalars(
-                select(InboundEvent).where(InboundEvent.webhook_event_id.in_(ids))
-            )
-            return {row.webhook_event_id: row for row in rows}
-    finally:
-        engine.dispose()
+    return await asyncio.to_thread(stored_events, settings.database_url, ids)
 
 
 async def wait_statuses(
