@@ -85,6 +85,15 @@ THAILAND = (5.3, 20.8, 97.0, 106.0)
 _SKIP_WORDS = re.compile(
     r"^(ข้าม|ไม่มี|ไม่ระบุ|ไม่สะดวก|ไม่ต้อง|ไม่ให้|ไม่|skip|no|-)\s*(ค่ะ|คะ|ครับ|จ้า|จ้ะ|นะ)?$", re.I
 )
+# Words (and house numbers) that place a typed answer on a map: without one of these or a
+# place the gazetteer knows, the answer is not a location ("ค่ะ", "5555", "ไม่รู้สิ").
+_PLACE_WORDS = re.compile(
+    r"ถนน|ถ\.|ซอย|ซ\.|ตรอก|หมู่|ม\.\s*\d|ตำบล|ต\.|แขวง|เขต|อำเภอ|อ\.|จังหวัด|จ\.|"
+    r"หมู่บ้าน|ชุมชน|บ้านเลขที่|เลขที่|\d+/\d+|ตลาด|หน้า|ข้าง|ใกล้|ตรง|แยก|สี่แยก|สามแยก|"
+    r"สะพาน|โรงเรียน|วัด|โรงพยาบาล|รพ\.|ปากซอย|ท้าย|คอนโด|อาคาร|ตึก|ห้าง|สถานี|ป้าย|"
+    r"คลอง|ริม|ทางเข้า|กม\.|กิโล|หลัง|ฝั่ง|บริเวณ|แถว|road|soi|street|rd\.?\b",
+    re.I,
+)
 _DONE_WORDS = re.compile(
     r"^(เสร็จ|เสร็จแล้ว|ครบแล้ว|พอแล้ว|แค่นี้|ไม่มีแล้ว|หมดแล้ว|done|ok|โอเค)\s*(ค่ะ|คะ|ครับ|จ้า)?$", re.I
 )
@@ -334,6 +343,14 @@ class ValidateComplaintForm(FormValidationAction):
             province, district = places_in(desk, text)
             province = province or entities.get("province")
             district = district or entities.get("district")
+            if not province and not _PLACE_WORDS.search(text):
+                _say(
+                    dispatcher,
+                    "ขออภัยค่ะ น้องยังไม่ทราบว่าปัญหาอยู่ที่ไหน รบกวนบอกชื่อถนน ซอย "
+                    "ตำบลหรือแขวง อำเภอหรือเขต หรือสถานที่ใกล้เคียง "
+                    "หรือกดปุ่มส่งตำแหน่งด้านล่างได้เลยค่ะ",
+                )
+                return {EDITING: tracker.get_slot(EDITING)}
             update = {LOCATION: "typed", ADDRESS: text.strip()[:300]}
             if province:
                 update[PROVINCE_SLOT], update[DISTRICT_SLOT] = province, district

@@ -12,6 +12,7 @@ import signal
 import time
 import uuid
 import zlib
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -225,6 +226,33 @@ def test_worker_killed_mid_send_delivers_exactly_once(desk: Desk) -> None:
     assert GREETING_MARK in texts(delivered)[0]
     [event] = events_of(desk, user)
     assert event.status == "done"
+    desk.wait_component("worker", ok=True)
+
+
+def test_each_citizen_is_answered_in_order_when_a_worker_dies_and_another_takes_over(
+    desk: Desk,
+) -> None:
+    worker = desk.procs["worker"]
+    desk.procs["worker2"] = replace(
+        worker, name="worker2", env={**worker.env, "WORKER_ID": f"{desk.settings.worker_id}-2"}
+    )
+    desk.start("worker2")
+    users = [user_id() for _ in range(10)]
+    texts_in_order = ["สวัสดีครับ", "ขอบคุณครับ", "สวัสดีค่ะ", "ขอบคุณค่ะ"]
+    try:
+        for round_, text in enumerate(texts_in_order):
+            for user in users:
+                desk.say(user, text)
+            if round_ == 1:
+                desk.stop("worker", kill=True)  # its partitions pass to worker2
+        for user in users:
+            said = texts(desk.wait_delivered(user, len(texts_in_order), timeout=90))
+            marks = [GREETING_MARK, THANKS_MARK, GREETING_MARK, THANKS_MARK]
+            assert [mark in text for mark, text in zip(marks, said, strict=True)] == [True] * 4
+    finally:
+        desk.start("worker")
+        desk.stop("worker2")
+        del desk.procs["worker2"]
     desk.wait_component("worker", ok=True)
 
 

@@ -175,6 +175,10 @@ def test_someone_elses_ticket_answers_exactly_like_an_unknown_one(desk: Desk) ->
 def test_cancel_and_a_typed_address_and_a_bad_phone(desk: Desk) -> None:
     chat = Chat(desk, user_id())
     chat.say("ขยะไม่มีใครมาเก็บเลยหนึ่งอาทิตย์แล้ว ส่งกลิ่นเหม็นมากค่ะ")
+    # Not a place: asked again, not taken as the location.
+    for nowhere in ("5555",):
+        again = said(chat.say(nowhere))
+        assert "ไม่ทราบว่าปัญหาอยู่ที่ไหน" in again and "รูป" not in again
     typed = said(chat.say("หน้าตลาดสดเทศบาล อำเภอเมืองเชียงใหม่"))
     assert "รูป" in typed
     said(chat.tap("/complaint_photos_done"))
