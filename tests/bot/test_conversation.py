@@ -369,6 +369,14 @@ def test_action_server_down_is_a_failure_not_silence(desk: Desk) -> None:
     user = user_id()
     desk.stop("actions")
     try:
+        # What the worker hears from the desk channel: a failure (502), never 200 [].
+        direct = httpx.post(
+            f"{desk.settings.rasa_url}/webhooks/desk/webhook",
+            json={"sender": user_id(), "message": "ขอคุยกับเจ้าหน้าที่หน่อยครับ"},
+            headers={"Authorization": f"Bearer {desk.settings.rasa_token}"},
+            timeout=30,
+        )
+        assert direct.status_code == 502 and direct.json()["error"] == "swallowed_failure"
         desk.say(user, "ขอคุยกับเจ้าหน้าที่หน่อยครับ")
         notice = desk.wait_delivered(user, 1, timeout=20)
         assert DELAY_MARK in texts(notice)[0]
