@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
-from deskstack import Served, make_settings, new_staff_token, sign
+from deskstack import Served, fresh_database, make_settings, new_staff_token, sign
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
@@ -31,10 +31,12 @@ EXAMPLES = 25
 
 
 @pytest.fixture(scope="module")
-def served_gateway(pg_url: str, redis_prefix: str) -> Iterator[tuple[str, Settings, str]]:
-    desk_settings = make_settings(pg_url, f"{redis_prefix}:fuzz")
-    with Served(create_app(desk_settings)) as server:
-        yield server.base_url, desk_settings, new_staff_token(desk_settings.database_url)
+def served_gateway(redis_prefix: str) -> Iterator[tuple[str, Settings, str]]:
+    # A database of its own: what the fuzzer stores must not reach the shared desk.
+    with fresh_database("desk_fuzz") as url:
+        desk_settings = make_settings(url, f"{redis_prefix}:fuzz")
+        with Served(create_app(desk_settings)) as server:
+            yield server.base_url, desk_settings, new_staff_token(desk_settings.database_url)
 
 
 def _described() -> dict[str, Any]:

@@ -26,6 +26,14 @@ from bot.main import create_app
 
 
 @pytest.fixture
+def settings(settings: Settings) -> Iterator[Settings]:
+    """A database of its own: the events stored here must not reach the shared desk's
+    sweeper (which would hand them to the session's worker, slowing other tests)."""
+    with fresh_database("desk_own") as url:
+        yield settings.model_copy(update={"database_url": url})
+
+
+@pytest.fixture
 def served(settings: Settings) -> Iterator[str]:
     with Served(create_app(settings)) as server:
         yield server.base_url
