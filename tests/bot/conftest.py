@@ -93,6 +93,14 @@ def settings(pg_url: str, redis_prefix: str) -> Settings:
 
 
 @pytest.fixture
+def own_database() -> Iterator[str]:
+    """A database of its own, for tests that leave stored events behind: the shared
+    desk's sweeper would otherwise hand them to the session's worker."""
+    with fresh_database("desk_own") as url:
+        yield url
+
+
+@pytest.fixture
 def gateway(settings: Settings) -> Iterator[TestClient]:
     """The gateway app in-process (lifespan run: migrations, Redis, queue groups)."""
     with TestClient(create_app(settings)) as client:

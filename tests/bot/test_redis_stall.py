@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 import redis
-from deskstack import Served, free_port, fresh_database, sign, start_redis, wait_for
+from deskstack import Served, free_port, sign, start_redis, wait_for
 from sqlalchemy import select
 
 from bot.config import Settings
@@ -25,11 +25,9 @@ from bot.queue import EventQueue
 
 
 @pytest.fixture
-def settings(settings: Settings) -> Iterator[Settings]:
-    """A database of its own: the events stored here must not reach the shared desk's
-    sweeper (which would hand them to the session's worker, slowing other tests)."""
-    with fresh_database("desk_own") as url:
-        yield settings.model_copy(update={"database_url": url})
+def settings(settings: Settings, own_database: str) -> Settings:
+    """This module's events go to a database of their own (conftest's own_database)."""
+    return settings.model_copy(update={"database_url": own_database})
 
 
 @pytest.fixture

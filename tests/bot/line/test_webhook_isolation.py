@@ -26,11 +26,9 @@ from bot.main import create_app
 
 
 @pytest.fixture
-def settings(settings: Settings) -> Iterator[Settings]:
-    """A database of its own: the events stored here must not reach the shared desk's
-    sweeper (which would hand them to the session's worker, slowing other tests)."""
-    with fresh_database("desk_own") as url:
-        yield settings.model_copy(update={"database_url": url})
+def settings(settings: Settings, own_database: str) -> Settings:
+    """This module's events go to a database of their own (conftest's own_database)."""
+    return settings.model_copy(update={"database_url": own_database})
 
 
 @pytest.fixture
