@@ -67,9 +67,12 @@ browser:
 run: env $(MODEL)
 	$(VENV)/bin/desk run
 
+# Import contracts (pyproject.toml [tool.importlinter]): no cycles, nlu/ never imports bot/,
+# bot/ never imports Rasa, views never import other views.
 lint: $(VENV)/.synced
 	$(VENV)/bin/ruff check bot actions nlu tests bench
 	$(VENV)/bin/ruff format --check bot actions nlu tests bench
+	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: $(VENV)/.synced
 	$(VENV)/bin/mypy bot actions nlu

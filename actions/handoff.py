@@ -8,14 +8,15 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.desk import Desk, shared_desk
+from actions.desk import shared_desk
+from bot.context import Context
 from bot.db import utcnow
+from bot.handoff import live, texts
 from bot.handoff import service as handoffs
-from bot.handoff import texts
 
 
 async def hand_off(
-    dispatcher: CollectingDispatcher, tracker: Tracker, reason: str, desk: Desk | None = None
+    dispatcher: CollectingDispatcher, tracker: Tracker, reason: str, desk: Context | None = None
 ) -> list[EventType]:
     """Queues the conversation for staff (or offers a message outside office hours) and
     tells the citizen truthfully what happens next."""
@@ -24,7 +25,7 @@ async def hand_off(
     hours = None if settings.office_always_open else desk.office_hours
 
     def work(session: Any) -> handoffs.Requested:
-        return handoffs.request(
+        state = handoffs.request(
             session,
             line_user_id=tracker.sender_id,
             reason=reason,
@@ -33,18 +34,20 @@ async def hand_off(
             minutes_per_citizen=settings.handoff_minutes_per_citizen,
             now=utcnow(),
         )
+        told_closed = state.status == "closed" and state.next_open is not None
+        if state.created and state.status != "active" and not told_closed:
+            live.after_commit(
+                session, state.queue, {"type": "queue", "handoff_id": state.handoff_id}
+            )
+        return state
 
-    state = await desk.run(work)
+    state = await desk.transaction(work)
     if state.status == "closed" and state.next_open is not None:
         lines = texts.closed(state.next_open, settings.office_open, settings.office_close)
     elif state.status == "active":
         lines = [{"type": "text", "text": texts.ACTIVE}]
     else:
         lines = texts.queued(state.handoff_id or 0, state.position, state.wait_minutes)
-        if state.created:
-            await desk.publish_console(
-                state.queue, {"type": "queue", "handoff_id": state.handoff_id}
-            )
     for line in lines:
         dispatcher.utter_message(json_message={"line": line})
     return [SlotSet("handoff_requested", state.status != "closed")]

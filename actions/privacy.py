@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from actions.desk import shared_desk
 from bot import privacy
 from bot.tickets import cards
-from bot.tickets import service as tickets
 from bot.tickets.lifecycle import STATUS_TH
 
 # The custom payload that has the worker delete Rasa's record of this chat afterwards.
@@ -38,7 +37,7 @@ class ActionPrivacyRequest(Action):
         sender = tracker.sender_id
 
         def summary(session: Session) -> dict[str, Any]:
-            found = tickets.citizen_summary(session, sender)
+            found = privacy.summary(session, sender)
             found["ticket_lines"] = [
                 f"• {t.id} {cards.type_label(t.complaint_type)} "
                 f"({STATUS_TH.get(t.status, t.status)})"
@@ -46,7 +45,7 @@ class ActionPrivacyRequest(Action):
             ]
             return found
 
-        held = await desk.run(summary)
+        held = await desk.transaction(summary)
         lines = ["ข้อมูลของคุณที่น้องเก็บไว้มีดังนี้ค่ะ"]
         if held.get("display_name"):
             lines.append(f"ชื่อใน LINE: {held['display_name']}")
@@ -115,7 +114,7 @@ class ActionPrivacyErase(Action):
         """One transaction; then Rasa's tracker is dropped by the worker."""
         desk = shared_desk()
         sender = tracker.sender_id
-        await desk.run(lambda session: privacy.erase_citizen(session, sender))
+        await desk.transaction(lambda session: privacy.erase_citizen(session, sender))
         dispatcher.utter_message(
             text=(
                 "ลบข้อมูลของคุณเรียบร้อยแล้วค่ะ ขอบคุณที่ไว้วางใจนะคะ หากต้องการแจ้งเรื่องหรือสอบถามอีก ทักมาได้ตลอดค่ะ"

@@ -99,6 +99,22 @@ def redis_proc(port: int, data: Path) -> Proc:
     )
 
 
+def rasa_python() -> Path:
+    """The Rasa environment's Python."""
+    return RASA_VENV / "bin" / "python"
+
+
+def nlu_env() -> dict[str, str]:
+    """What any process of the Rasa environment needs on top of the caller's environment."""
+    return {
+        # Rasa imports our Thai components (nlu/) from the project root.
+        "PYTHONPATH": str(ROOT),
+        "PYTHAINLP_OFFLINE": "1",
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+    }
+
+
 def rasa_env(settings: Settings) -> dict[str, str]:
     """Environment for Rasa: its Redis stores and the action server, from our settings."""
     redis = urlparse(settings.redis_url)
@@ -110,11 +126,7 @@ def rasa_env(settings: Settings) -> dict[str, str]:
         "RASA_REDIS_DB": (redis.path or "/0").lstrip("/") or "0",
         "RASA_REDIS_PASSWORD": redis.password or "",
         "RASA_REDIS_PREFIX": f"{settings.redis_prefix}rasa",
-        "RASA_TELEMETRY_ENABLED": "false",
-        "PYTHAINLP_OFFLINE": "1",
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-        # Rasa imports our Thai components (nlu/) from the project root.
-        "PYTHONPATH": str(ROOT),
+        **nlu_env(),
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from fastapi import APIRouter, Request, Response
@@ -16,39 +16,43 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import metrics
 from bot.deadletters import service as dead_letters
+from bot.deps import ContextDep, GatewayDep
 from bot.worker.runner import heartbeat_key
+
+if TYPE_CHECKING:
+    from bot.context import Context, Gateway
 
 router = APIRouter(tags=["operations"])
 
 
-def _database_ok(request: Request) -> dict[str, Any]:
+def _database_ok(context: Context) -> dict[str, Any]:
     try:
-        with request.app.state.sessions() as session:
+        with context.sessions() as session:
             session.execute(text("SELECT 1"))
         return {"ok": True}
     except SQLAlchemyError as error:
         return {"ok": False, "error": type(error).__name__}
 
 
-async def _gateway(request: Request) -> dict[str, Any]:
-    database = await asyncio.to_thread(_database_ok, request)
+async def _gateway(context: Context) -> dict[str, Any]:
+    database = await asyncio.to_thread(_database_ok, context)
     try:
-        await request.app.state.redis.ping()
+        await context.redis.ping()
         redis: dict[str, Any] = {"ok": True}
     except RedisError as error:
         redis = {"ok": False, "error": type(error).__name__}
     return {"ok": database["ok"] and redis["ok"], "database": database, "redis": redis}
 
 
-async def _worker(request: Request) -> dict[str, Any]:
-    settings = request.app.state.settings
+async def _worker(context: Context) -> dict[str, Any]:
+    settings = context.settings
     try:
-        beats = await request.app.state.redis.zrangebyscore(
+        beats = await context.redis.zrangebyscore(
             heartbeat_key(settings.redis_prefix),
             time.time() - 3 * settings.worker_heartbeat_s,
             "+inf",
         )
-        depth = await request.app.state.queue.depth()
+        depth = await context.queue.depth()
     except RedisError as error:
         return {"ok": False, "error": type(error).__name__}
     return {
@@ -59,22 +63,22 @@ async def _worker(request: Request) -> dict[str, Any]:
     }
 
 
-async def _rasa(request: Request) -> dict[str, Any]:
-    ok, detail = await request.app.state.rasa.ready()
+async def _rasa(gateway: Gateway) -> dict[str, Any]:
+    ok, detail = await gateway.rasa.ready()
     return {"ok": ok, **detail}
 
 
-async def _action_server(request: Request) -> dict[str, Any]:
-    url = request.app.state.settings.action_server_url.rsplit("/webhook", 1)[0] + "/health"
+async def _action_server(context: Context, gateway: Gateway) -> dict[str, Any]:
+    url = context.settings.action_server_url.rsplit("/webhook", 1)[0] + "/health"
     try:
-        response = await request.app.state.http.get(url, timeout=2.0)
+        response = await gateway.http.get(url, timeout=2.0)
     except httpx.HTTPError as error:
         return {"ok": False, "error": type(error).__name__}
     return {"ok": response.status_code == 200}
 
 
-def _dead_letters(request: Request) -> int:
-    with request.app.state.sessions() as session:
+def _dead_letters(context: Context) -> int:
+    with context.sessions() as session:
         return dead_letters.count(session)
 
 
@@ -85,10 +89,10 @@ async def livez() -> dict[str, str]:
 
 
 @router.get("/healthz", summary="Readiness of gateway, worker, Rasa and action server")
-async def healthz(request: Request) -> JSONResponse:
+async def healthz(context: ContextDep, parts: GatewayDep) -> JSONResponse:
     """200 when every part is ready, else 503; each part's state in the body."""
     gateway, worker, rasa, actions = await asyncio.gather(
-        _gateway(request), _worker(request), _rasa(request), _action_server(request)
+        _gateway(context), _worker(context), _rasa(parts), _action_server(context, parts)
     )
     components = {"gateway": gateway, "worker": worker, "rasa": rasa, "action_server": actions}
     ok = all(part["ok"] for part in components.values())
@@ -99,27 +103,27 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 @router.get("/metrics", summary="Prometheus metrics")
-async def prometheus(request: Request) -> Response:
+async def prometheus(request: Request, context: ContextDep, parts: GatewayDep) -> Response:
     """Prometheus exposition of every desk process, queue depth and age included.
 
     In production only for the bearer of METRICS_TOKEN (Prometheus' `authorization`).
     """
-    settings = request.app.state.settings
+    settings = context.settings
     if settings.desk_env == "production":
         given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
         token = settings.metrics_token
         if not (token and hmac.compare_digest(given.encode(), token.encode())):
             return Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})
-    collector: metrics.QueueCollector = request.app.state.queue_collector
+    collector = parts.queue_collector
     try:
-        collector.depth = await request.app.state.queue.depth()
+        collector.depth = await context.queue.depth()
     except RedisError:
         pass  # the gauges keep their last value; desk_* counters still report
     try:
-        collector.dead_letters = await asyncio.to_thread(_dead_letters, request)
+        collector.dead_letters = await asyncio.to_thread(_dead_letters, context)
     except SQLAlchemyError:
         pass
     data, content_type = metrics.render(
-        collector, multiproc=bool(request.app.state.settings.prometheus_multiproc_dir)
+        collector, multiproc=bool(settings.prometheus_multiproc_dir)
     )
     return Response(content=data, media_type=content_type)

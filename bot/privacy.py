@@ -13,18 +13,20 @@ deleted by the worker once the turn is over (bot.worker.handler.FORGET).
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.conversations.models import Conversation
+from bot.conversations.service import citizen_by_line_id
 from bot.db import utcnow
 from bot.handoff.models import OPEN_STATUSES, ConversationNote, Handoff
 from bot.line.models import InboundEvent, OutboundMessage
 from bot.nlu import inbox
 from bot.staff.models import AuditEntry
+from bot.tickets import service as tickets_service
 from bot.tickets.models import Media, Ticket, TicketEvent, TicketFollower
-from bot.tickets.service import citizen_by_line_id
 
 
 def erase_citizen(session: Session, line_user_id: str) -> dict[str, int]:
@@ -110,4 +112,39 @@ def erase_citizen(session: Session, line_user_id: str) -> dict[str, int]:
         "messages": len(events),
         "photos": photos,
         "examples": len(taught),
+    }
+
+
+def summary(session: Session, line_user_id: str) -> dict[str, Any]:
+    """What the desk holds about a citizen (for their PDPA request)."""
+    citizen = citizen_by_line_id(session, line_user_id)
+    if citizen is None:
+        return {
+            "known": False,
+            "tickets": [],
+            "phones": [],
+            "messages": 0,
+            "photos": 0,
+            "handoffs": 0,
+            "examples": 0,
+        }
+    tickets = tickets_service.recent_for_citizen(session, line_user_id, limit=100)
+    phones = sorted({t.contact_phone for t in tickets if t.contact_phone})
+    messages = session.scalar(
+        select(func.count()).where(
+            InboundEvent.citizen_id == citizen.id, InboundEvent.event_type == "message"
+        )
+    )
+    photo_count = session.scalar(select(func.count()).where(Media.citizen_id == citizen.id))
+    handoffs = session.scalar(select(func.count()).where(Handoff.citizen_id == citizen.id))
+    return {
+        "known": True,
+        "display_name": citizen.display_name,
+        "tickets": tickets,
+        "phones": phones,
+        "messages": messages or 0,
+        "photos": photo_count or 0,
+        "handoffs": handoffs or 0,
+        "examples": len(inbox.taught_by(session, citizen.id)),
+        "since": citizen.created_at,
     }

@@ -18,6 +18,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
+from sqlalchemy.orm import Session
 
 GROUP = "workers"
 STREAM_MAXLEN = 100_000
@@ -180,3 +181,18 @@ def _entries(response: Any) -> list[Entry]:
             event_id = None if raw is None else int(raw)
             entries.append(Entry(entry_id=_text(entry_id), event_id=event_id, kind=kind))
     return entries
+
+
+PENDING = "queue_events"
+
+
+def after_commit(session: Session, items: list[tuple[str, int]]) -> None:
+    """Puts stored events (partition key, event id) on the queue once the session's
+    transaction commits (bot.context); if Redis refuses, the sweeper enqueues them."""
+    session.info.setdefault(PENDING, []).extend(items)
+
+
+def pending(session: Session) -> list[tuple[str, int]]:
+    """The events the transaction holds for after its commit."""
+    found: list[tuple[str, int]] = session.info.get(PENDING, [])
+    return found

@@ -1,6 +1,6 @@
 """The public catalogue: GET /services (a page citizens can search) and its JSON API.
 
-The catalogue is the one the gateway's lifespan puts on `app.state.catalogue`.
+The catalogue is the process context's (bot.context), loaded once at start.
 """
 
 from __future__ import annotations
@@ -9,13 +9,13 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot.catalogue.cards import tel_uri, thai_date
 from bot.catalogue.schemas import AgencyMatch, Match, Service
-from bot.catalogue.service import Catalogue
+from bot.deps import CatalogueDep
 
 HERE = Path(__file__).resolve().parent
 # Only these files are served: the names are fixed, so no path from the URL reaches disk.
@@ -48,15 +48,6 @@ def _templates() -> Environment:
     return env
 
 
-def catalogue_of(request: Request) -> Catalogue:
-    """The app's catalogue (made in the lifespan); 503 when there is none."""
-    catalogue = getattr(request.app.state, "catalogue", None)
-    if not isinstance(catalogue, Catalogue):
-        raise HTTPException(status_code=503, detail="catalogue unavailable")
-    return catalogue
-
-
-CatalogueDep = Annotated[Catalogue, Depends(catalogue_of)]
 QueryText = Annotated[str, Query(min_length=1, max_length=MAX_QUERY)]
 Limit = Annotated[int, Query(ge=1, le=20)]
 

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request, status
 
 from bot.config import Settings
+from bot.deps import context_of
 from bot.staff.auth import StaffUser, staff_for_token
 
 
@@ -40,7 +41,7 @@ PATH = "/console"
 
 def settings_of(request: Request) -> Settings:
     """The app's settings."""
-    settings: Settings = request.app.state.settings
+    settings: Settings = context_of(request).settings
     return settings
 
 
@@ -83,7 +84,7 @@ def _signed_in(request: Request) -> StaffUser | None:
     token = request.cookies.get(COOKIE)
     if not token:
         return None
-    with request.app.state.sessions() as session:
+    with context_of(request).sessions() as session:
         return staff_for_token(session, token)
 
 

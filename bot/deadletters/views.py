@@ -12,11 +12,14 @@ from fastapi import APIRouter, Form, HTTPException, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.orm import Session
 
+from bot import queue
 from bot.console import auth as console_auth
 from bot.console.auth import AdminDep, page_context, staff_page_headers
-from bot.db import unit_of_work
 from bot.deadletters import service
+from bot.deps import ContextDep
+from bot.errors import NotFound
 from bot.staff import auth
 
 router = APIRouter(include_in_schema=False)
@@ -41,47 +44,39 @@ def _templates() -> Environment:
     )
 
 
-def _list(request: Request) -> list[service.DeadLetter]:
-    with request.app.state.sessions() as session:
-        return service.list_recent(session)
-
-
-async def _retry(request: Request, staff: auth.StaffUser, event_id: int) -> bool:
-    def work() -> str | None:
-        with unit_of_work(request.app.state.sessions) as session:
-            key = service.retry(session, event_id)
-            if key is not None:
-                auth.audit(session, staff, "dead_letter_retry", str(event_id))
-            return key
-
-    key = await run_in_threadpool(work)
+def _retry(session: Session, staff: auth.StaffUser, event_id: int) -> bool:
+    """An admin sends a dead letter back to the queue (audited); False when it is not one.
+    Stored first: if Redis is down after the commit, the sweeper enqueues it ("received")."""
+    key = service.retry(session, event_id)
     if key is None:
         return False
-    # Stored first: if Redis is down now, the sweeper enqueues it ("received").
-    await request.app.state.queue.publish([(key, event_id)])
+    auth.audit(session, staff, "dead_letter_retry", str(event_id))
+    queue.after_commit(session, [(key, event_id)])
     return True
 
 
 @router.get("/console/dead-letters", response_class=HTMLResponse)
-async def page(request: Request, retried: int | None = None, gone: int | None = None) -> Response:
+async def page(
+    request: Request, context: ContextDep, retried: int | None = None, gone: int | None = None
+) -> Response:
     """The dead letters (admins; log-in when signed out, a Thai 403 page for other staff)."""
     staff = await run_in_threadpool(console_auth.page_staff, request)
     if staff is None:
         return RedirectResponse(f"{console_auth.PATH}/login", status.HTTP_303_SEE_OTHER)
-    context = page_context(request, staff)
+    shown = page_context(request, staff)
     template = _templates().get_template("dead_letters.html")
     if staff.role != "admin":
-        html = template.render(**context, forbidden=True)
+        html = template.render(**shown, forbidden=True)
         return HTMLResponse(html, status_code=status.HTTP_403_FORBIDDEN, headers=PAGE_HEADERS)
-    letters = await run_in_threadpool(_list, request)
-    html = template.render(
-        **context, letters=letters, event_th=EVENT_TH, retried=retried, gone=gone
-    )
+    letters = await context.read(service.list_recent)
+    html = template.render(**shown, letters=letters, event_th=EVENT_TH, retried=retried, gone=gone)
     return HTMLResponse(html, headers=PAGE_HEADERS)
 
 
 @router.post("/console/dead-letters/{event_id}/retry")
-async def retry_form(request: Request, event_id: int, csrf: str = Form("")) -> Response:
+async def retry_form(
+    request: Request, context: ContextDep, event_id: int, csrf: str = Form("")
+) -> Response:
     """The page's retry button (a plain form: its CSRF token comes in the form)."""
     staff = await run_in_threadpool(console_auth.page_staff, request)
     if staff is None:
@@ -89,10 +84,10 @@ async def retry_form(request: Request, event_id: int, csrf: str = Form("")) -> R
     if staff.role != "admin":
         raise HTTPException(status.HTTP_403_FORBIDDEN, "admins only")
     token = request.cookies.get(console_auth.COOKIE, "")
-    expected = console_auth.csrf_for(request.app.state.settings.session_secret, token)
+    expected = console_auth.csrf_for(context.settings.session_secret, token)
     if not (csrf and hmac.compare_digest(expected, csrf)):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "CSRF check failed")
-    done = await _retry(request, staff, event_id)
+    done = await context.transaction(lambda s: _retry(s, staff, event_id))
     flag = "retried" if done else "gone"
     return RedirectResponse(
         f"{console_auth.PATH}/dead-letters?{flag}={event_id}", status.HTTP_303_SEE_OTHER
@@ -100,15 +95,15 @@ async def retry_form(request: Request, event_id: int, csrf: str = Form("")) -> R
 
 
 @router.get("/console/api/dead-letters")
-async def list_api(request: Request, staff: AdminDep) -> dict[str, Any]:
+async def list_api(context: ContextDep, staff: AdminDep) -> dict[str, Any]:
     """The dead letters as JSON (admins)."""
-    letters = await run_in_threadpool(_list, request)
+    letters = await context.read(service.list_recent)
     return {"dead_letters": [letter.__dict__ for letter in letters]}
 
 
 @router.post("/console/api/dead-letters/{event_id}/retry")
-async def retry_api(request: Request, staff: AdminDep, event_id: int) -> dict[str, Any]:
+async def retry_api(context: ContextDep, staff: AdminDep, event_id: int) -> dict[str, Any]:
     """Sends a dead letter back to the queue (admins); 404 when it is not one."""
-    if not await _retry(request, staff, event_id):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such dead letter")
+    if not await context.transaction(lambda s: _retry(s, staff, event_id)):
+        raise NotFound("no such dead letter")
     return {"id": event_id, "status": "received"}

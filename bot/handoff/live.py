@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+from sqlalchemy.orm import Session
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +36,23 @@ def all_channels(prefix: str) -> str:
 
 def _online_key(prefix: str) -> str:
     return f"{prefix}console:online"
+
+
+PENDING = "console_updates"
+
+
+def after_commit(session: Session, queues: str | Iterable[str], event: dict[str, Any]) -> None:
+    """Tells the consoles of `queues` about `event` once the session's transaction commits
+    (bot.context publishes it), never for a change that rolled back."""
+    found = session.info.setdefault(PENDING, [])
+    for queue in [queues] if isinstance(queues, str) else sorted(set(queues)):
+        found.append((queue, event))
+
+
+def pending(session: Session) -> list[tuple[str, dict[str, Any]]]:
+    """The console updates the transaction holds for after its commit."""
+    found: list[tuple[str, dict[str, Any]]] = session.info.get(PENDING, [])
+    return found
 
 
 async def publish(redis: Redis, prefix: str, queue: str, event: dict[str, Any]) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import statistics
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,10 +22,14 @@ from sqlalchemy.orm import Session
 
 from bot.conversations.models import Citizen, Conversation
 from bot.conversations.service import current_conversation, ensure_citizen
-from bot.db import utcnow
+from bot.db import aware, utcnow
+from bot.errors import Conflict, NotFound
 from bot.handoff import texts
 from bot.handoff.models import ACTIVE, OPEN_STATUSES, WAITING, ConversationNote, Handoff
+from bot.line import outbox
 from bot.line.models import InboundEvent, OutboundMessage
+from bot.line.outbox import Notice
+from bot.staff import scope as scopes
 from bot.staff.auth import StaffUser
 from bot.staff.models import Staff
 from bot.tickets import service as tickets
@@ -34,18 +37,18 @@ from bot.tickets.calendar import BusinessCalendar, OfficeHours
 from bot.tickets.lifecycle import LEFT_MESSAGE
 from bot.tickets.models import Media, Ticket
 from bot.tickets.routing import Route, Router
-from bot.tickets.service import Notice, aware
 
 # A reply token is good for about a minute at LINE; leave a margin for the send itself.
 REPLY_TOKEN_MAX_AGE = timedelta(seconds=50)
 HISTORY_LIMIT = 300
 
 
-class HandoffError(ValueError):
-    """A hand-off step that cannot happen now (taken, ended, not yours); `code` says which."""
+class HandoffError(Conflict, ValueError):
+    """A hand-off step that cannot happen now (taken, ended, not yours); `code` says which,
+    and the console shows the Thai sentence of texts.ERRORS."""
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
+        super().__init__(message, detail={"code": code, "message": texts.ERRORS.get(code, message)})
         self.code = code
 
 
@@ -220,16 +223,11 @@ def cancel(session: Session, line_user_id: str, handoff_id: int | None) -> Hando
 # Staff side ---------------------------------------------------------------------------
 
 
-def in_scope(queue: str, scope: Sequence[str] | None) -> bool:
-    """Whether staff with this scope (None: every agency) work this queue."""
-    return tickets.in_scope(queue, scope)
-
-
 def visible(session: Session, handoff_id: int, staff: StaffUser) -> Handoff:
-    """The hand-off if the staff member's agency works its queue; LookupError otherwise."""
+    """The hand-off if the staff member's agency works its queue; NotFound otherwise."""
     handoff = session.get(Handoff, handoff_id)
-    if handoff is None or not in_scope(handoff.queue, staff.scope):
-        raise LookupError(handoff_id)
+    if handoff is None or not scopes.visible(handoff.queue, staff.scope):
+        raise NotFound("hand-off not found")
     return handoff
 
 
@@ -265,21 +263,19 @@ def reassign(
     if handoff.status not in OPEN_STATUSES:
         raise HandoffError("closed", "this conversation has ended")
     agent = session.get(Staff, agent_id)
-    if agent is None or not agent.active or not in_scope(handoff.queue, _agent_scope(agent)):
+    if (
+        agent is None
+        or not agent.active
+        or not scopes.visible(handoff.queue, scopes.of(agent.role, agent.agency_id))
+    ):
         raise HandoffError("agent", "that agent does not work this queue")
-    if not in_scope(handoff.queue, scope):
+    if not scopes.visible(handoff.queue, scope):
         raise HandoffError("agent", "that agent does not work this queue")
     handoff.agent_id = agent.id
     if handoff.status == WAITING:
         handoff.status = ACTIVE
         handoff.claimed_at = utcnow()
     return handoff
-
-
-def _agent_scope(agent: Staff) -> list[str] | None:
-    if agent.role == "admin" and agent.agency_id is None:
-        return None
-    return [agent.agency_id] if agent.agency_id else []
 
 
 def _require_holder(handoff: Handoff, staff: StaffUser) -> None:
@@ -305,21 +301,15 @@ def _outbox(
     staff_id: int | None = None,
     reply_to_event_id: int | None = None,
 ) -> Notice:
-    line_user_id = _citizen_line_id(session, handoff)
-    row = OutboundMessage(
-        inbound_event_id=None,
+    return outbox.enqueue(
+        session,
         citizen_id=handoff.citizen_id,
-        line_user_id=line_user_id,
+        line_user_id=_citizen_line_id(session, handoff),
+        messages=messages,
         purpose=purpose,
         staff_id=staff_id,
         reply_to_event_id=reply_to_event_id,
-        messages=messages,
-        retry_key=str(uuid.uuid4()),
-        status="pending",
     )
-    session.add(row)
-    session.flush()
-    return Notice(line_user_id=line_user_id, outbound_id=row.id)
 
 
 def notify(session: Session, handoff: Handoff, text: str) -> Notice | None:
@@ -422,7 +412,7 @@ def takeover(session: Session, conversation_id: int, agent: StaffUser, queue: st
     """An agent takes a conversation over from the bot (it becomes active at once)."""
     conversation = session.get(Conversation, conversation_id)
     if conversation is None:
-        raise LookupError(conversation_id)
+        raise NotFound("conversation not found")
     if open_handoff(session, conversation_id) is not None:
         raise HandoffError("open", "this conversation is already with staff")
     now = utcnow()
@@ -473,7 +463,7 @@ def assign_waiting(session: Session, queue: str, online: Sequence[int]) -> list[
     agents = session.scalars(
         select(Staff).where(Staff.id.in_(online), Staff.active.is_(True), Staff.role == "agent")
     ).all()
-    agents = [a for a in agents if in_scope(queue, _agent_scope(a))]
+    agents = [a for a in agents if scopes.visible(queue, scopes.of(a.role, a.agency_id))]
     if not agents:
         return []
     load: dict[int, int] = {a.id: 0 for a in agents}
@@ -728,16 +718,7 @@ def open_items(session: Session, scope: Sequence[str] | None) -> list[QueueItem]
         .limit(500)
     )
     if scope is not None:
-        query = (
-            query.where(
-                or_(
-                    Handoff.queue.in_(list(scope)),
-                    *[Handoff.queue.startswith(f"{agency}-", autoescape=True) for agency in scope],
-                )
-            )
-            if scope
-            else query.where(Handoff.id < 0)
-        )
+        query = query.where(scopes.clause(Handoff.queue, scope))
     now = utcnow()
     positions: dict[str, int] = {}
     items = []
@@ -763,3 +744,57 @@ def open_items(session: Session, scope: Sequence[str] | None) -> list[QueueItem]
             )
         )
     return items
+
+
+def agents(session: Session, scope: Sequence[str] | None, online: set[int]) -> list[dict[str, Any]]:
+    """Active agents and supervisors of the scope: online or not, and how many
+    conversations each holds now."""
+    query = select(Staff).where(Staff.active.is_(True), Staff.role != "admin")
+    if scope is not None:
+        query = query.where(Staff.agency_id.in_(scope or ["-"]))
+    load = dict(
+        session.execute(
+            select(Handoff.agent_id, func.count())
+            .where(Handoff.status == ACTIVE)
+            .group_by(Handoff.agent_id)
+        )
+        .tuples()
+        .all()
+    )
+    return [
+        {
+            "id": s.id,
+            "display_name": s.display_name,
+            "role": s.role,
+            "agency_id": s.agency_id,
+            "capacity": s.capacity,
+            "active": int(load.get(s.id, 0)),
+            "online": s.id in online,
+        }
+        for s in session.scalars(query.order_by(Staff.display_name))
+    ]
+
+
+def recent_conversations(
+    session: Session, limit: int = 50
+) -> list[tuple[Conversation, str | None]]:
+    """The latest conversations (of citizens not erased) with the citizen's name."""
+    return list(
+        session.execute(
+            select(Conversation, Citizen.display_name)
+            .join(Citizen, Citizen.id == Conversation.citizen_id)
+            .where(~Citizen.line_user_id.startswith("erased:"))
+            .order_by(Conversation.last_message_at.desc())
+            .limit(limit)
+        ).tuples()
+    )
+
+
+def latest(session: Session, conversation_id: int) -> Handoff | None:
+    """The conversation's open hand-off, else its last one."""
+    return open_handoff(session, conversation_id) or session.scalar(
+        select(Handoff)
+        .where(Handoff.conversation_id == conversation_id)
+        .order_by(Handoff.id.desc())
+        .limit(1)
+    )

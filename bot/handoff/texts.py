@@ -7,11 +7,12 @@ calls itself น้อง and ends with ค่ะ/คะ. Buttons are postbacks 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.catalogue.cards import thai_date
+from bot.db import aware
 from bot.tickets.cards import RATING_CHOICES
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -41,7 +42,7 @@ def _chip(label: str, data: str, display: str) -> dict[str, Any]:
 
 def when(moment: datetime) -> str:
     """วันจันทร์ที่ 7 ธ.ค. 2569 เวลา 08:30 น. (Bangkok time)."""
-    local = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(BANGKOK)
+    local = aware(moment).astimezone(BANGKOK)
     return f"วัน{WEEKDAYS[local.weekday()]}ที่ {thai_date(local.date())} เวลา {local:%H:%M} น."
 
 
@@ -152,3 +153,16 @@ def ended(handoff_id: int) -> list[dict[str, Any]]:
             },
         }
     ]
+
+
+# Why a hand-off step could not happen, for staff (HandoffError.code → the console).
+ERRORS = {
+    "taken": "มีเจ้าหน้าที่รับเรื่องนี้ไปแล้ว",
+    "closed": "การสนทนานี้สิ้นสุดแล้ว",
+    "not_yours": "เจ้าหน้าที่คนอื่นกำลังดูแลการสนทนานี้อยู่",
+    "gone": "ผู้ใช้ขอลบข้อมูลแล้ว ส่งข้อความถึงผู้ใช้ไม่ได้",
+    "queue": "ไม่พบหน่วยงานปลายทาง",
+    "same_queue": "การสนทนานี้อยู่ในคิวของหน่วยงานนี้อยู่แล้ว",
+    "agent": "เจ้าหน้าที่คนนี้ไม่ได้ประจำคิวนี้",
+    "open": "การสนทนานี้อยู่กับเจ้าหน้าที่แล้ว",
+}

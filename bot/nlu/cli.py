@@ -28,26 +28,10 @@ ModelOption = Annotated[Path, typer.Option("--model", "-m", help="Model archive.
 app = typer.Typer(help="Thai NLU: parse texts with the model, evaluate it.", no_args_is_help=True)
 
 
-def rasa_python() -> Path:
-    """The Rasa environment's Python."""
-    return devstack.RASA_VENV / "bin" / "python"
-
-
-def nlu_env() -> dict[str, str]:
-    """What the NLU needs on top of the caller's environment (cf. devstack.rasa_env)."""
-    return {
-        # Rasa imports our Thai components (nlu/) from the project root.
-        "PYTHONPATH": str(ROOT),
-        "PYTHAINLP_OFFLINE": "1",
-        "RASA_TELEMETRY_ENABLED": "false",
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-    }
-
-
 def _child_env() -> dict[str, str]:
     # The child keeps PATH, HOME and the like, as every desk process does
     # (devstack.base_env), with the NLU's own settings on top.
-    return {**os.environ, **nlu_env()}
+    return {**os.environ, **devstack.nlu_env()}
 
 
 def _has_fileno(stream: object) -> bool:
@@ -59,7 +43,7 @@ def _has_fileno(stream: object) -> bool:
 
 
 def _check(model: Path) -> None:
-    if not rasa_python().is_file():
+    if not devstack.rasa_python().is_file():
         typer.echo(f"no Rasa environment at {devstack.RASA_VENV} (make env builds it)", err=True)
         raise typer.Exit(2)
     if not model.is_file():
@@ -71,7 +55,7 @@ def _check(model: Path) -> None:
 def predict(model: ModelOption = DEFAULT_MODEL) -> None:
     """Reads {"text": ...} lines on stdin and writes one parse per line on stdout."""
     _check(model)
-    argv = [str(rasa_python()), "-m", "nlu.predict", "--model", str(model)]
+    argv = [str(devstack.rasa_python()), "-m", "nlu.predict", "--model", str(model)]
     if _has_fileno(sys.stdin) and _has_fileno(sys.stdout):
         # Real streams: the child reads and writes them directly, line by line.
         code = subprocess.run(argv, env=_child_env(), cwd=ROOT, check=False).returncode
@@ -105,7 +89,15 @@ def evaluate(
 ) -> None:
     """Scores the model on the held-out set and Traffy; writes report.md/json + confusion.png."""
     _check(model)
-    argv = [str(rasa_python()), "-m", "nlu.evaluate", "--model", str(model), "--out", str(out)]
+    argv = [
+        str(devstack.rasa_python()),
+        "-m",
+        "nlu.evaluate",
+        "--model",
+        str(model),
+        "--out",
+        str(out),
+    ]
     if traffy is not None:
         argv += ["--traffy", str(traffy)]
     if holdout is not None:

@@ -28,11 +28,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.config import ROOT
-from bot.db import utcnow
+from bot.db import aware, utcnow
+from bot.errors import Invalid
 from bot.line.models import InboundEvent
-from bot.nlu.models import NluCorrection, NluExample
-from bot.tickets.models import Ticket
-from bot.tickets.service import aware
+from bot.nlu.models import NluExample
+from bot.tickets.models import NluCorrection, Ticket
 
 NOT_UNDERSTOOD = ("nlu_fallback", "out_of_scope")
 # Intents given by buttons only (payloads), never labels for typed text.
@@ -215,7 +215,7 @@ def _corrections(session: Session, since: datetime, labelled: set[str]) -> list[
     return groups
 
 
-class LabelError(ValueError):
+class LabelError(Invalid, ValueError):
     """A label the desk cannot take (unknown intent, empty text)."""
 
 

@@ -62,21 +62,3 @@ class NluModel(Base):
     activated_at: Mapped[datetime | None]
     activated_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
     activation_note: Mapped[str | None] = mapped_column(Text)
-
-
-class NluCorrection(Base):
-    """An agent changed a ticket's complaint type: the model (or the citizen) had it wrong.
-
-    A label for the NLU inbox: the ticket's description (what the citizen wrote) with the
-    type the agent chose. The text is read from the ticket, never copied, so a ticket
-    deleted or anonymised takes its text out of the inbox with it.
-    """
-
-    __tablename__ = "nlu_correction"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_id: Mapped[str] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"), index=True)
-    from_type: Mapped[str] = mapped_column(String(40))
-    to_type: Mapped[str] = mapped_column(String(40))
-    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -33,8 +33,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import ROOT, Settings, get_settings
-from bot.db import make_engine, make_sessionmaker, unit_of_work, utcnow
-from bot.devstack import RASA_VENV, active_model_file, active_model_path
+from bot.db import aware, make_engine, make_sessionmaker, unit_of_work, utcnow
+from bot.devstack import RASA_VENV, active_model_file, active_model_path, nlu_env
+from bot.errors import Conflict
 from bot.nlu import inbox
 from bot.nlu.models import NluModel
 from bot.staff.auth import StaffUser, audit
@@ -99,11 +100,12 @@ def enqueue_training(
     return model_id
 
 
-class TrainingBusy(RuntimeError):
+class TrainingBusy(Conflict):
     """A training is already queued or running (one at a time)."""
 
     def __init__(self, model_id: int) -> None:
-        super().__init__(f"model {model_id} is already being trained")
+        message = f"model {model_id} is already being trained"
+        super().__init__(message, detail={"message": message, "model_id": model_id})
         self.model_id = model_id
 
 
@@ -129,8 +131,6 @@ def _register_shipped(session: Session, settings: Settings) -> None:
 
 
 def _rasa_env(settings: Settings) -> dict[str, str]:
-    from bot.nlu.cli import nlu_env
-
     return {**os.environ, **nlu_env(), "PYTHONUNBUFFERED": "1"}
 
 
@@ -366,12 +366,21 @@ def regressions(changes: list[Change], margin: float) -> list[Change]:
     return [c for c in changes if c.delta < -margin]
 
 
-class ActivationRefused(ValueError):
+class ActivationRefused(Conflict, ValueError):
     """The model would make the bot worse (or is not ready); `regressions` say where."""
 
     def __init__(self, message: str, regressions: list[Change] | None = None) -> None:
-        super().__init__(message)
         self.regressions = regressions or []
+        super().__init__(
+            message,
+            detail={
+                "message": message,
+                "regressions": [
+                    {"name": c.name, "active": c.active, "candidate": c.candidate}
+                    for c in self.regressions
+                ],
+            },
+        )
 
 
 def activate(
@@ -487,6 +496,5 @@ def model_out(model: NluModel, active_metrics: dict[str, Any] | None = None) -> 
 
 
 def _aware(moment: Any) -> Any:
-    from bot.tickets.service import aware
 
     return aware(moment)

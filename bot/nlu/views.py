@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException
 from fastapi.concurrency import run_in_threadpool
 
+from bot.deps import ContextDep, GatewayDep
 from bot.nlu.schemas import Entity, Intent, ParseRequest, ParseResult, Service
 from bot.staff.auth import StaffInProductionDep
 from nlu.normalize import typed
@@ -39,11 +40,13 @@ def to_result(text: str, parsed: dict[str, Any], services: list[Service]) -> Par
 
 
 @router.post("/parse", summary="Parse a text with the active NLU model")
-async def parse(body: ParseRequest, request: Request, _: StaffInProductionDep) -> ParseResult:
+async def parse(
+    body: ParseRequest, context: ContextDep, gateway: GatewayDep, _: StaffInProductionDep
+) -> ParseResult:
     """Intent, ranking, entities (with offsets) and ranked services for a text."""
-    settings = request.app.state.settings
+    settings = context.settings
     try:
-        response = await request.app.state.http.post(
+        response = await gateway.http.post(
             f"{settings.rasa_url}/model/parse",
             params={"token": settings.rasa_token},
             json={"text": typed(body.text)},
@@ -53,7 +56,7 @@ async def parse(body: ParseRequest, request: Request, _: StaffInProductionDep) -
         raise HTTPException(status_code=503, detail="NLU unavailable") from error
     if response.status_code != 200:
         raise HTTPException(status_code=503, detail="NLU unavailable")
-    catalogue = request.app.state.catalogue
+    catalogue = context.catalogue
     services = [
         Service(
             id=m.service_id,

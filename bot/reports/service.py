@@ -19,9 +19,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
-from bot.db import utcnow
+from bot.db import aware, utcnow
 from bot.handoff.models import Handoff
-from bot.reports.sql import as_date, bangkok_bounds, bangkok_date, scope_clause
+from bot.reports.sql import as_date, bangkok_bounds, bangkok_date
+from bot.staff import scope as scopes
 from bot.tickets.calendar import BANGKOK
 from bot.tickets.lifecycle import OPEN_STATUSES, STATUSES
 from bot.tickets.models import Ticket, TicketEvent
@@ -201,12 +202,12 @@ def build_report(
     tickets = (
         Ticket.created_at >= lo,
         Ticket.created_at < hi,
-        scope_clause(Ticket.agency_id, scope),
+        scopes.clause(Ticket.agency_id, scope),
     )
     handoffs = (
         Handoff.requested_at >= lo,
         Handoff.requested_at < hi,
-        scope_clause(Handoff.queue, scope),
+        scopes.clause(Handoff.queue, scope),
     )
 
     day = bangkok_date(Ticket.created_at)
@@ -387,8 +388,3 @@ def durations(seconds: Iterable[float]) -> Durations:
 
 def _seconds(since: datetime, until: datetime) -> float:
     return (aware(until) - aware(since)).total_seconds()
-
-
-def aware(moment: datetime) -> datetime:
-    """A stored moment as aware UTC (SQLite hands them back naive)."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -3,11 +3,10 @@ and agency scopes."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, false, or_, true
+from sqlalchemy import Date
 from sqlalchemy.exc import CompileError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -49,15 +48,3 @@ def _bangkok_date_other(element: bangkok_date, compiler: Any, **kw: Any) -> str:
 def as_date(value: date | str) -> date:
     """A date column's value as a date, whichever driver (SQLite's date() returns text)."""
     return value if isinstance(value, date) else date.fromisoformat(value)
-
-
-def scope_clause(column: Any, scope: Sequence[str] | None) -> ColumnElement[bool]:
-    """SQL for `bot.tickets.service.in_scope`: the agency id itself or ``id-…`` below it.
-
-    `autoescape` keeps a ``_`` in an agency id from acting as a LIKE wildcard.
-    """
-    if scope is None:
-        return true()
-    if not scope:
-        return false()
-    return or_(*[or_(column == a, column.startswith(f"{a}-", autoescape=True)) for a in scope])

@@ -60,14 +60,15 @@ def _templates() -> Environment:
 
 
 def settings_of(request: Request) -> Settings:
-    """The app's settings, or the process-wide ones for an app that set none."""
-    settings: Settings | None = getattr(request.app.state, "settings", None)
-    return settings or get_settings()
+    """The app's settings (its context's), or the process-wide ones for an app without."""
+    context = getattr(request.app.state, "context", None)
+    return context.settings if context is not None else get_settings()
 
 
 async def http_of(request: Request) -> AsyncIterator[httpx.AsyncClient]:
-    """The app's shared httpx client (made in its lifespan), or a client for this request."""
-    client = getattr(request.app.state, "http", None)
+    """The gateway's shared httpx client, or a client for this request."""
+    gateway = getattr(request.app.state, "gateway", None)
+    client = getattr(gateway, "http", None)
     if isinstance(client, httpx.AsyncClient):
         yield client
         return

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, status
@@ -14,7 +14,9 @@ from pwdlib import PasswordHash
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.db import utcnow
+from bot.db import aware, utcnow
+from bot.deps import context_of
+from bot.staff import scope as scopes
 from bot.staff.models import ROLES, AuditEntry, Staff, StaffToken
 
 _hasher = PasswordHash.recommended()
@@ -36,9 +38,7 @@ class StaffUser:
     @property
     def scope(self) -> list[str] | None:
         """Agency ids this person may see; None means every agency (admins only)."""
-        if self.role == "admin" and self.agency_id is None:
-            return None
-        return [self.agency_id] if self.agency_id else []
+        return scopes.of(self.role, self.agency_id)
 
 
 def _user(staff: Staff) -> StaffUser:
@@ -123,7 +123,7 @@ def staff_for_token(session: Session, token: str) -> StaffUser | None:
     if row is None:
         return None
     staff, expires = row
-    if (expires if expires.tzinfo else expires.replace(tzinfo=UTC)) < utcnow():
+    if aware(expires) < utcnow():
         return None
     return _user(staff)
 
@@ -153,7 +153,7 @@ def current_staff(
             "not signed in",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    with request.app.state.sessions() as session:
+    with context_of(request).sessions() as session:
         user = staff_for_token(session, credentials.credentials)
     if user is None:
         raise HTTPException(
@@ -172,7 +172,7 @@ def staff_in_production(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> StaffUser | None:
     """In production, a signed-in staff member (401 otherwise); elsewhere, anyone."""
-    if request.app.state.settings.desk_env != "production":
+    if context_of(request).settings.desk_env != "production":
         return None
     return current_staff(request, credentials)
 

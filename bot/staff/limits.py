@@ -27,6 +27,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot.config import Settings
+from bot.deps import context_of
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -134,8 +135,8 @@ async def attempt_request(
 ) -> T | None:
     """`attempt` for a sign-in request to the gateway (its Redis, settings, address)."""
     return await attempt(
-        redis=request.app.state.redis,
-        settings=request.app.state.settings,
+        redis=context_of(request).redis,
+        settings=context_of(request).settings,
         username=username,
         # The proxy's address unless it forwards the client's (uvicorn --proxy-headers).
         address=request.client.host if request.client else "unknown",

@@ -8,11 +8,12 @@ replies). Postback data that starts with "/" goes to Rasa as an intent with enti
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.catalogue.cards import clip, cut, thai_date
+from bot.db import aware
 from bot.tickets.lifecycle import COMPLAINT_TYPES_TH, STATUS_COLOUR, STATUS_TH, TICKET_TYPES_TH
 
 if TYPE_CHECKING:
@@ -40,8 +41,7 @@ def type_label(complaint_type: str) -> str:
 
 def local_time(moment: datetime) -> str:
     """22 พ.ย. 2569 14:05 in Bangkok time."""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    local = aware.astimezone(BANGKOK)
+    local = aware(moment).astimezone(BANGKOK)
     return f"{thai_date(local.date())} {local:%H:%M}"
 
 

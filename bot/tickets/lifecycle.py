@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Literal
 
+from bot.errors import Conflict
 from nlu.entities.parsers import CROCKFORD_ALPHABET, TICKET_LENGTH, TICKET_PREFIX
 
 Status = Literal[
@@ -45,8 +46,14 @@ TRANSITIONS: dict[tuple[Status, Status], frozenset[Actor]] = {
 }
 
 
-class TransitionError(ValueError):
+class TransitionError(Conflict, ValueError):
     """A status change the transition table does not allow for this actor."""
+
+
+class RetypeError(TransitionError):
+    """A complaint type that cannot be set: unknown, or the one the ticket has."""
+
+    status_code = 422
 
 
 def check_transition(current: str, target: str, actor: Actor) -> None:

@@ -8,11 +8,9 @@ never changes without its notice, and no notice goes out for a change rolled bac
 from __future__ import annotations
 
 import math
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from haversine import Unit, haversine
 from rapidfuzz import fuzz
@@ -20,20 +18,23 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.conversations.models import Citizen
-from bot.conversations.service import citizen_by_line_id, ensure_citizen
-from bot.db import utcnow
-from bot.line.models import OutboundMessage
+from bot.conversations.service import ensure_citizen
+from bot.db import aware, utcnow
+from bot.line import outbox
+from bot.line.outbox import Notice
+from bot.staff import scope as scopes
 from bot.tickets import cards
 from bot.tickets.calendar import BusinessCalendar
 from bot.tickets.lifecycle import (
     COMPLAINT_TYPES,
     OPEN_STATUSES,
     Actor,
+    RetypeError,
     TransitionError,
     check_transition,
     new_ticket_id,
 )
-from bot.tickets.models import Media, Ticket, TicketEvent, TicketFollower
+from bot.tickets.models import Media, NluCorrection, Ticket, TicketEvent, TicketFollower
 from bot.tickets.routing import Route, Router
 
 
@@ -53,14 +54,6 @@ class Intake:
     contact_phone: str | None = None
     share_identity: bool = False
     media_ids: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Notice:
-    """An outbox row to announce on the queue once the transaction has committed."""
-
-    line_user_id: str
-    outbound_id: int
 
 
 def create_ticket(
@@ -234,12 +227,10 @@ def retype(
     in the NLU inbox (`nlu_correction`). Raises TransitionError for an unknown or
     unchanged type.
     """
-    from bot.nlu.models import NluCorrection  # the inbox's table; nlu imports tickets
-
     if complaint_type not in COMPLAINT_TYPES:
-        raise TransitionError(f"unknown complaint type {complaint_type!r}")
+        raise RetypeError(f"unknown complaint type {complaint_type!r}")
     if complaint_type == ticket.complaint_type:
-        raise TransitionError("the ticket already has that type")
+        raise RetypeError("the ticket already has that type")
     now = now or utcnow()
     before = ticket.complaint_type
     ticket.complaint_type = complaint_type
@@ -305,17 +296,15 @@ def notify_followers(
         if line_user_id == quiet_for:
             continue
         message = cards.status_notice(ticket, event)
-        row = OutboundMessage(
-            citizen_id=citizen_id,
-            line_user_id=line_user_id,
-            purpose="ticket_update",
-            messages=[message],
-            retry_key=str(uuid.uuid4()),
-            status="pending",
+        notices.append(
+            outbox.enqueue(
+                session,
+                citizen_id=citizen_id,
+                line_user_id=line_user_id,
+                messages=[message],
+                purpose="ticket_update",
+            )
         )
-        session.add(row)
-        session.flush()
-        notices.append(Notice(line_user_id=line_user_id, outbound_id=row.id))
     return notices
 
 
@@ -472,32 +461,13 @@ class TicketFilter:
     overdue: bool | None = None
 
 
-def in_scope(agency_id: str, scope: Sequence[str] | None) -> bool:
-    """Whether a ticket routed to `agency_id` is within a staff scope (agency ids, with
-    generated sub-agencies such as ``bma-district-1004`` under ``bma``)."""
-    if scope is None:
-        return True
-    return any(agency_id == a or agency_id.startswith(f"{a}-") for a in scope)
-
-
 def list_tickets(
     session: Session, filters: TicketFilter, *, offset: int, limit: int
 ) -> tuple[list[Ticket], int]:
     """A page of tickets (newest first) and the total matching."""
     query = select(Ticket)
     if filters.agency_ids is not None:
-        query = query.where(
-            or_(
-                *[
-                    or_(
-                        Ticket.agency_id == a, Ticket.agency_id.startswith(f"{a}-", autoescape=True)
-                    )
-                    for a in filters.agency_ids
-                ]
-            )
-            if filters.agency_ids
-            else Ticket.id.is_(None)
-        )
+        query = query.where(scopes.clause(Ticket.agency_id, filters.agency_ids))
     if filters.statuses:
         query = query.where(Ticket.status.in_(filters.statuses))
     if filters.complaint_types:
@@ -519,50 +489,3 @@ def list_tickets(
         query.order_by(Ticket.created_at.desc(), Ticket.id).offset(offset).limit(limit)
     )
     return list(page), total
-
-
-def citizen_summary(session: Session, line_user_id: str) -> dict[str, Any]:
-    """What the desk holds about a citizen (for their PDPA request)."""
-    from bot.line.models import InboundEvent
-
-    citizen = citizen_by_line_id(session, line_user_id)
-    if citizen is None:
-        return {
-            "known": False,
-            "tickets": [],
-            "phones": [],
-            "messages": 0,
-            "photos": 0,
-            "handoffs": 0,
-            "examples": 0,
-        }
-    tickets = recent_for_citizen(session, line_user_id, limit=100)
-    phones = sorted({t.contact_phone for t in tickets if t.contact_phone})
-    messages = session.scalar(
-        select(func.count()).where(
-            InboundEvent.citizen_id == citizen.id, InboundEvent.event_type == "message"
-        )
-    )
-    photo_count = session.scalar(select(func.count()).where(Media.citizen_id == citizen.id))
-    from bot.handoff.models import Handoff
-
-    handoffs = session.scalar(select(func.count()).where(Handoff.citizen_id == citizen.id))
-    from bot.nlu.inbox import taught_by
-
-    return {
-        "known": True,
-        "display_name": citizen.display_name,
-        "tickets": tickets,
-        "phones": phones,
-        "messages": messages or 0,
-        "photos": photo_count or 0,
-        "handoffs": handoffs or 0,
-        "examples": len(taught_by(session, citizen.id)),
-        "since": citizen.created_at,
-    }
-
-
-def aware(moment: datetime) -> datetime:
-    from datetime import UTC
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversations.service import current_conversation, ensure_citizen
-from bot.db import unit_of_work, utcnow
+from bot.db import aware, unit_of_work, utcnow
 from bot.handoff import service as handoffs
 from bot.line.models import InboundEvent, OutboundMessage
 from bot.worker.rasa import Understood
@@ -49,16 +49,11 @@ def _view(event: InboundEvent) -> EventView:
         reply_token=event.reply_token,
         payload=dict(event.payload),
         delay_notified=event.delay_notified,
-        age_s=(utcnow() - _aware(event.received_at)).total_seconds(),
+        age_s=(utcnow() - aware(event.received_at)).total_seconds(),
         attempts=event.attempts,
         citizen_id=event.citizen_id,
         conversation_id=event.conversation_id,
     )
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; they were stored as UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def load(sessions: sessionmaker[Session], event_id: int) -> EventView | None:
@@ -329,9 +324,7 @@ def outbox_send(sessions: sessionmaker[Session], outbound_id: int) -> OutboxSend
                 )
                 .limit(1)
             )
-            fresh = (
-                event is not None and (utcnow() - _aware(event.received_at)).total_seconds() < 50
-            )
+            fresh = event is not None and (utcnow() - aware(event.received_at)).total_seconds() < 50
             if event is not None and event.reply_token and fresh and used is None:
                 token = event.reply_token
         return OutboxSend(

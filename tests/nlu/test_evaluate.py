@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from nlu.evaluate import (
+from nlu.evaluation.metrics import (
     FALLBACK,
     Example,
     Reading,
@@ -32,7 +32,7 @@ from nlu.evaluate import (
     reading,
     sweep,
 )
-from nlu.pipelines.report import write_report
+from nlu.evaluation.report import write_report
 from nlu.predict import Parser, read_request, run
 
 ROOT = Path(__file__).resolve().parents[2]

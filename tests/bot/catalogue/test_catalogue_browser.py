@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from types import SimpleNamespace
 
 import pytest
 from catalogue_support import FIXTURES, edit_yaml
@@ -35,7 +36,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         lambda doc: doc["services"][0].update(title=XSS_TITLE),
     )
     app = FastAPI()
-    app.state.catalogue = load_catalogue(data_dir=data)
+    app.state.context = SimpleNamespace(catalogue=load_catalogue(data_dir=data))
     app.include_router(views.router)
     with Served(app) as served:
         yield served.base_url

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from catalogue_support import edit_yaml
@@ -17,10 +18,10 @@ from bot.catalogue.service import Catalogue, load_catalogue
 XSS = '<img src=x onerror="window.__xss=1">บัตร<script>window.__xss=2</script>'
 
 
-def app_with(catalogue: Catalogue | None) -> FastAPI:
+def app_with(catalogue: Catalogue) -> FastAPI:
     """The router alone, with the catalogue where the gateway's lifespan puts it."""
     app = FastAPI()
-    app.state.catalogue = catalogue
+    app.state.context = SimpleNamespace(catalogue=catalogue)
     app.include_router(views.router)
     return app
 
@@ -70,12 +71,6 @@ def test_agency_search(client: TestClient) -> None:
     body = client.get("/api/agencies/search", params={"q": "ขอเบอร์ สปส. หน่อย"}).json()
     assert body[0]["agency_id"] == "sso"
     assert body[0]["confident"] is True
-
-
-def test_without_a_catalogue_the_api_says_unavailable() -> None:
-    with TestClient(app_with(None)) as bare:
-        assert bare.get("/api/services").status_code == 503
-        assert bare.get("/services").status_code == 503
 
 
 def test_the_page_lists_categories_and_services(client: TestClient, catalogue: Catalogue) -> None:

@@ -27,7 +27,6 @@ from bot.main import create_app
 from bot.staff import auth
 from bot.staff.auth import StaffUser
 from bot.staff.models import Staff
-from bot.tickets import service as tickets_service
 from bot.tickets.calendar import BusinessCalendar, OfficeHours
 from bot.tickets.routing import Router
 
@@ -348,7 +347,7 @@ def test_erasure_closes_the_hand_off_and_deletes_staff_notes(
         agent = staff(session, "agent", QUEUE)
         handoff = service.claim(session, asked.handoff_id or 0, agent)
         service.add_note(session, handoff, agent, "คุณป้าเบอร์ 0812345678 บ้านเลขที่ 5")
-        assert tickets_service.citizen_summary(session, line_user_id)["handoffs"] == 1
+        assert privacy.summary(session, line_user_id)["handoffs"] == 1
     with unit_of_work(sessions) as session:
         privacy.erase_citizen(session, line_user_id)
     with unit_of_work(sessions) as session:

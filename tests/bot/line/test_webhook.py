@@ -27,7 +27,7 @@ def post(client: TestClient, settings: Settings, events: list[dict[str, Any]]) -
 
 
 def stored(client: TestClient, webhook_ids: list[str] | None = None) -> list[InboundEvent]:
-    with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+    with client.app.state.context.sessions() as session:  # type: ignore[attr-defined]
         query = select(InboundEvent).order_by(InboundEvent.id)
         if webhook_ids is not None:
             query = query.where(InboundEvent.webhook_event_id.in_(webhook_ids))
@@ -35,7 +35,7 @@ def stored(client: TestClient, webhook_ids: list[str] | None = None) -> list[Inb
 
 
 def queued(client: TestClient) -> int:
-    queue = client.app.state.queue  # type: ignore[attr-defined]
+    queue = client.app.state.context.queue  # type: ignore[attr-defined]
     return int(client.portal.call(queue.depth).waiting)  # type: ignore[attr-defined]
 
 

@@ -33,7 +33,7 @@ from bot.reports.service import (
     build_report,
     percentile,
 )
-from bot.reports.sql import scope_clause
+from bot.staff import scope as scopes
 from bot.tickets.models import Ticket
 
 HOUR = 3600
@@ -164,7 +164,7 @@ def test_an_underscore_in_an_agency_id_is_not_a_wildcard(session: Session) -> No
     ticket(session, "DS-U0000002", agency="axb-1", created=utc(3, 2), due=utc(3, 30))
     ticket(session, "DS-U0000003", agency="a_b", created=utc(3, 2), due=utc(3, 30))
     found = session.scalars(
-        select(Ticket.id).where(scope_clause(Ticket.agency_id, ["a_b"])).order_by(Ticket.id)
+        select(Ticket.id).where(scopes.clause(Ticket.agency_id, ["a_b"])).order_by(Ticket.id)
     ).all()
     assert found == ["DS-U0000001", "DS-U0000003"]
 

@@ -1,6 +1,6 @@
 """The report endpoints through FastAPI's TestClient, signed in with real console sessions.
 
-The app holds only the reports router and what it reads from `app.state`; staff sign in
+The app holds only the reports router and the context it reads (bot.context); staff sign in
 with a real token in the console cookie, as bot.console.auth expects.
 """
 
@@ -20,12 +20,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.console.auth import COOKIE
+from bot.context import Context
 from bot.db import make_engine, make_sessionmaker, migrate, unit_of_work
 from bot.reports import views
 from bot.reports.service import bangkok_today
 from bot.staff import auth
 from bot.staff.models import AuditEntry
-from bot.tickets.routing import Router
 
 RANGE = {"start": "2026-03-01", "end": "2026-03-10"}
 
@@ -55,9 +55,9 @@ def sessions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sessionmaker[
 def client(sessions: sessionmaker[Session]) -> Iterator[TestClient]:
     app = FastAPI()
     app.include_router(views.router)
-    app.state.sessions = sessions
-    app.state.router = Router.load()
-    app.state.settings = Settings(desk_env="test", session_secret="report-test-secret")
+    app.state.context = Context(
+        Settings(desk_env="test", session_secret="report-test-secret"), sessions=sessions
+    )
     with TestClient(app) as test_client:
         yield test_client
 

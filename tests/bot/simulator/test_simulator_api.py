@@ -7,6 +7,7 @@ import json
 import re
 import socket
 from collections.abc import AsyncIterator, Callable
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -42,9 +43,9 @@ def make_app(*, base: str = STANDIN, http: httpx.AsyncClient | None = None) -> F
     """Just the simulator router, with the state the gateway's lifespan would set."""
     app = FastAPI()
     app.include_router(views.router)
-    app.state.settings = Settings(line_api_base=base)
+    app.state.context = SimpleNamespace(settings=Settings(line_api_base=base))
     if http is not None:
-        app.state.http = http
+        app.state.gateway = SimpleNamespace(http=http)
     return app
 
 
@@ -318,7 +319,7 @@ def closed_port_url() -> str:
 async def test_unreachable_standin_is_a_thai_502(
     method: str, path: str, body: dict[str, Any] | None
 ) -> None:
-    # No app.state.http: the router makes its own client, and the port refuses it.
+    # No gateway client: the router makes its own client, and the port refuses it.
     base = closed_port_url()
     async for client in client_for(make_app(base=base)):
         got = await client.request(method, path, json=body)
@@ -365,14 +366,16 @@ async def test_webhook_failures_are_relayed_for_the_page_to_show(standin: Standi
 
 async def test_nothing_is_served_in_production(standin: StandinCalls) -> None:
     app = make_app()
-    app.state.settings = Settings(
-        desk_env="production",
-        line_channel_secret="0f9c2d4e6a8b1c3d5e7f9a0b2c4d6e8f",
-        line_channel_access_token="Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5d2FsZG8=",
-        rasa_token="6b1f0c9e2d8a4f7b3c5e1a9d0f2b4c6e",
-        session_secret="9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b",
-        redis_url="redis://127.0.0.1:6379/0",
-        line_api_base="https://api.line.me",
+    app.state.context = SimpleNamespace(
+        settings=Settings(
+            desk_env="production",
+            line_channel_secret="0f9c2d4e6a8b1c3d5e7f9a0b2c4d6e8f",
+            line_channel_access_token="Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5d2FsZG8=",
+            rasa_token="6b1f0c9e2d8a4f7b3c5e1a9d0f2b4c6e",
+            session_secret="9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b",
+            redis_url="redis://127.0.0.1:6379/0",
+            line_api_base="https://api.line.me",
+        )
     )
     async for client in client_for(app):
         page = await client.get("/simulator")

@@ -8,6 +8,7 @@ import zlib
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -40,9 +41,9 @@ def gateway_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.settings = settings
+        app.state.context = SimpleNamespace(settings=settings)
         async with httpx.AsyncClient() as http:
-            app.state.http = http
+            app.state.gateway = SimpleNamespace(http=http)
             yield
 
     app = FastAPI(lifespan=lifespan)

@@ -12,11 +12,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import privacy
 from bot.conversations.models import Citizen
-from bot.db import make_engine, make_sessionmaker, migrate, unit_of_work, utcnow
+from bot.conversations.service import citizen_by_line_id
+from bot.db import aware, make_engine, make_sessionmaker, migrate, unit_of_work, utcnow
 from bot.line.models import InboundEvent, OutboundMessage
 from bot.nlu import inbox
 from bot.nlu.models import NluExample
 from bot.staff import auth
+from bot.staff import scope as scopes
 from bot.tickets import service
 from bot.tickets.calendar import BusinessCalendar
 from bot.tickets.lifecycle import (
@@ -97,7 +99,7 @@ def test_filing_is_idempotent_per_intake_and_routed(
         )
         assert not created and again.id == first.id
         assert first.agency_id == "bma-district-1004"
-        assert service.aware(first.due_at) > utcnow() + timedelta(days=14)
+        assert aware(first.due_at) > utcnow() + timedelta(days=14)
         assert session.scalar(select(Ticket.id).where(Ticket.intake_key == "k1")) == first.id
 
 
@@ -221,7 +223,7 @@ def test_erasure_anonymises_tickets_and_forgets_the_person(
             calendar=calendar,
         )
         ticket_id = ticket.id
-        citizen = service.citizen_by_line_id(session, "Ugone")
+        citizen = citizen_by_line_id(session, "Ugone")
         assert citizen is not None
         for number, text in enumerate(["ผมชื่อสมชาย  ถนนหน้าบ้านพัง", "สวัสดีครับ"]):
             session.add(
@@ -243,7 +245,7 @@ def test_erasure_anonymises_tickets_and_forgets_the_person(
         )
         inbox.label(session, [("สวัสดีครับ", "greet")], staff_id=None, source="console")
     with sessions() as session:
-        assert service.citizen_summary(session, "Ugone")["examples"] == 1
+        assert privacy.summary(session, "Ugone")["examples"] == 1
     with unit_of_work(sessions) as session:
         counts = privacy.erase_citizen(session, "Ugone")
         assert counts["tickets"] == 1 and counts["examples"] == 1
@@ -253,7 +255,7 @@ def test_erasure_anonymises_tickets_and_forgets_the_person(
         assert left == {"ไฟดับทั้งซอย", "สวัสดีครับ"}
         kept = session.get_one(Ticket, ticket_id)
         assert kept.citizen_id is None and kept.contact_phone is None and not kept.share_identity
-        assert service.citizen_by_line_id(session, "Ugone") is None
+        assert citizen_by_line_id(session, "Ugone") is None
         assert all(c.display_name is None for c in session.scalars(select(Citizen)))
         kinds = session.scalars(
             select(TicketEvent.kind).where(TicketEvent.ticket_id == ticket_id)
@@ -285,9 +287,9 @@ def test_staff_passwords_are_hashed_and_tokens_expire(sessions: sessionmaker[Ses
         assert auth.staff_for_token(session, live) == user
         assert auth.staff_for_token(session, dead) is None
         assert auth.staff_for_token(session, "forged") is None
-    assert service.in_scope("bma-district-1004", ["bma"])
-    assert not service.in_scope("bmax", ["bma"]) and not service.in_scope("ocpb", ["bma"])
-    assert service.in_scope("ocpb", None)
+    assert scopes.visible("bma-district-1004", ["bma"])
+    assert not scopes.visible("bmax", ["bma"]) and not scopes.visible("ocpb", ["bma"])
+    assert scopes.visible("ocpb", None)
 
 
 def test_an_agent_corrects_the_type_the_ticket_is_routed_again_and_the_nlu_learns(

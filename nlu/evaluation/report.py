@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from nlu.evaluate import pick_threshold
+from nlu.evaluation.metrics import pick_threshold
 
 # An intent name. Rasa reads a message that starts with "/" as "/intent{...}" and answers
 # with the message itself as the intent, so a predicted "intent" may be citizen text.

@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from nlu.evaluate import (
+from nlu.evaluation.metrics import (
     AMBIGUITIES,
     DEFAULT_HOLDOUT,
     DEFAULT_TRAFFY,

@@ -14,10 +14,10 @@ import typer
 
 from bot import devstack
 from bot.catalogue.cli import line_app
+from bot.cli.staff import app as staff_app
 from bot.config import ROOT, Settings
 from bot.db import migrate
 from bot.nlu.cli import app as nlu_app
-from bot.staff.cli import app as staff_app
 
 app = typer.Typer(help="Thai citizen service desk on LINE.", no_args_is_help=True)
 db_app = typer.Typer(help="Database.", no_args_is_help=True)
@@ -149,7 +149,3 @@ def db_upgrade() -> None:
     """Brings the database to the newest schema."""
     migrate(Settings().database_url)
     typer.echo("database is up to date")
-
-
-if __name__ == "__main__":
-    app()

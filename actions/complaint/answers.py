@@ -1,0 +1,377 @@
+"""Reading the citizen's answers to the intake form, as pure functions.
+
+Each question has one reader, `(text, entities, intent, slots) -> Answer`: the slots to
+set and what to say. `text` is the citizen's free text (None for a button or a LINE
+event), `entities` what NLU (or a payload) found, `slots` the conversation's current
+slot values. Nothing here touches Rasa or the database: the gazetteer, finding a similar
+ticket and joining one are handed in as callables, so every answer can be tested alone.
+
+Every message the citizen sends while the form is active is an answer to the current
+question or a control (cancel, a person, change the type, edit a field), so the form
+never stalls on an unexpected message, which matters for elderly citizens who type freely.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from actions.complaint import texts
+from actions.complaint.slots import (
+    ADDRESS,
+    CANCEL_WORDS,
+    CONSENT,
+    DESCRIPTION,
+    DISTRICT_SLOT,
+    DONE_WORDS,
+    DUPLICATE,
+    DUPLICATE_OF,
+    EDIT_WORD,
+    EDITING,
+    FINAL_OUTCOMES,
+    FIRST,
+    HANDOFF_CONFIDENCE,
+    INTAKE,
+    LATITUDE,
+    LOCATION,
+    LONGITUDE,
+    NO_WORDS,
+    OUTCOME,
+    PHONE,
+    PHOTO_IDS,
+    PHOTOS,
+    PLACE_WORDS,
+    PROVINCE_SLOT,
+    SKIP,
+    SKIP_WORDS,
+    THAILAND,
+    TYPE,
+    YES_WORDS,
+)
+from actions.complaint.texts import Reply
+from bot.tickets import cards
+from bot.tickets.lifecycle import COMPLAINT_TYPES
+from nlu.entities.extract import extract_entities
+from nlu.entities.parsers import DISTRICT, PROVINCE, normalize_phone, normalize_ticket_id
+from nlu.entities.places import PlaceMatcher
+
+Slots = Mapping[str, Any]
+Entities = Mapping[str, str]
+# (province, district) a typed or LINE address names, from the gazetteer.
+Places = Callable[[str], tuple[str | None, str | None]]
+
+DEFAULT_TYPE = "complaint_official_conduct"  # when nothing says which kind of complaint
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What one message changes: the slots to set, in order, and what to say."""
+
+    updates: dict[str, Any]
+    replies: list[Reply] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SimilarQuery:
+    """What finding a similar open ticket needs to know about this complaint."""
+
+    complaint_type: str
+    latitude: float | None
+    longitude: float | None
+    district: str | None
+    description: str
+
+
+def places_in(matcher: PlaceMatcher, text: str) -> tuple[str | None, str | None]:
+    """(province, district) that `matcher` (the gazetteer's PlaceMatcher) finds in a typed
+    or LINE address; the last district wins (Thai addresses run sub-district, district,
+    province)."""
+    found = extract_entities(text, places=matcher, entity_types=(PROVINCE, DISTRICT))
+    province = next((m.value for m in reversed(found) if m.entity == PROVINCE), None)
+    districts = [m for m in found if m.entity == DISTRICT]
+    if province:
+        districts = [m for m in districts if m.extra.get("province") == province] or districts
+    district = districts[-1] if districts else None
+    if district is not None and province is None:
+        province = district.extra.get("province")
+    return province, (district.value if district else None)
+
+
+def _unchanged(slots: Slots, *replies: Reply) -> Answer:
+    """Not an answer: the question is asked again (the editing marker is kept)."""
+    return Answer({EDITING: slots.get(EDITING)}, list(replies))
+
+
+def _clean(text: str | None) -> str:
+    return (text or "").strip()
+
+
+# Starting -----------------------------------------------------------------------------
+
+
+def start(
+    text: str | None,
+    entities: Entities,
+    intent: str,
+    *,
+    intake_id: str,
+    min_description_chars: int,
+) -> Answer:
+    """A new intake from the message that was understood as a complaint: its type, its
+    words (as the description if long enough, else kept to prefix the detail asked for)
+    and any place it names. The caller clears the previous intake's slots first."""
+    complaint_type = intent if intent in COMPLAINT_TYPES else entities.get(TYPE)
+    if complaint_type not in COMPLAINT_TYPES:
+        complaint_type = DEFAULT_TYPE
+    updates: dict[str, Any] = {INTAKE: intake_id, TYPE: complaint_type, PHOTO_IDS: []}
+    if text and len(text.strip()) >= min_description_chars:
+        updates[DESCRIPTION] = text.strip()
+    elif text:
+        updates[FIRST] = text.strip()
+    province, district = entities.get("province"), entities.get("district")
+    if province or district:
+        updates[PROVINCE_SLOT], updates[DISTRICT_SLOT] = province, district
+    hint = texts.CORRUPTION_HINT if complaint_type == "complaint_corruption" else ""
+    reply = texts.say(
+        texts.started(cards.type_label(complaint_type), hint), [texts.CHANGE_TYPE_BUTTON]
+    )
+    return Answer(updates, [reply])
+
+
+def questions(slots: Slots, *, max_photos: int) -> list[str]:
+    """The form's questions, in order; none once the citizen confirmed, cancelled, joined
+    or asked for a person. The similar-ticket question only when there is one, photos
+    only when the desk takes them."""
+    if slots.get(OUTCOME) in FINAL_OUTCOMES:
+        return []
+    asked = [DESCRIPTION, LOCATION]
+    if slots.get(DUPLICATE_OF):
+        asked.append(DUPLICATE)
+    if max_photos:
+        asked.append(PHOTOS)
+    return [*asked, PHONE, CONSENT, OUTCOME]
+
+
+# Controls, whatever the question ------------------------------------------------------
+
+
+def control(
+    text: str | None, entities: Entities, intent: str, slots: Slots, *, confidence: float
+) -> Answer | None:
+    """Cancel, a person, change the type, edit a field; None when the message is none of
+    these (it is then the answer to the current question)."""
+    if intent == "cancel" or CANCEL_WORDS.match(_clean(text)):
+        return Answer({OUTCOME: "cancelled"})
+    if intent == "request_human" and (text is None or confidence >= HANDOFF_CONFIDENCE):
+        return Answer({OUTCOME: "handoff"})  # a person is asked for, not an answer
+    if intent == "complaint_change_type":
+        return Answer({EDITING: "type"}, [texts.line(cards.type_choice_message())])
+    chosen = entities.get(TYPE)
+    if intent == "complaint_set_type" and chosen in COMPLAINT_TYPES:
+        return Answer(
+            {TYPE: chosen, EDITING: None}, [texts.say(texts.type_changed(cards.type_label(chosen)))]
+        )
+    if intent == "complaint_edit_field" and entities.get("field"):
+        return edit(entities["field"])
+    return None
+
+
+def edit(field: str) -> Answer:
+    """The citizen chose what to change on the summary: that question is asked again."""
+    if field == TYPE:
+        return Answer({EDITING: "type"}, [texts.line(cards.type_choice_message())])
+    if field == PHOTOS:
+        return Answer({PHOTOS: None, PHOTO_IDS: [], OUTCOME: None, EDITING: None})
+    if field == LOCATION:
+        # A new place may have its own similar ticket (or none).
+        forget = (LOCATION, LATITUDE, LONGITUDE, ADDRESS, DUPLICATE_OF, DUPLICATE, OUTCOME)
+        return Answer({**dict.fromkeys(forget), EDITING: None})
+    if field in {DESCRIPTION, PHONE, CONSENT}:
+        return Answer({field: None, OUTCOME: None, EDITING: None})
+    return Answer({EDITING: None})  # "no more edits"
+
+
+# One reader per question --------------------------------------------------------------
+
+
+def description(text: str | None, entities: Entities, intent: str, slots: Slots) -> Answer:
+    """More detail; a thin first message is kept in front of it."""
+    if not text:
+        return _unchanged(slots, texts.say(texts.DESCRIPTION_AS_TEXT))
+    earlier = slots.get(FIRST)
+    detail = f"{earlier} {text}".strip() if earlier else text.strip()
+    updates: dict[str, Any] = {DESCRIPTION: detail, FIRST: None, EDITING: None}
+    if entities.get("province") and not slots.get(PROVINCE_SLOT):
+        updates[PROVINCE_SLOT] = entities["province"]
+        updates[DISTRICT_SLOT] = entities.get("district")
+    return Answer(updates)
+
+
+def location(
+    text: str | None,
+    entities: Entities,
+    intent: str,
+    slots: Slots,
+    *,
+    places: Places,
+    similar: Callable[[SimilarQuery], str | None],
+) -> Answer:
+    """Where: a LINE location (in Thailand), a typed address that names a place, or skip;
+    then the id of a similar open ticket to offer joining, if there is one."""
+    updates: dict[str, Any]
+    if intent == "share_location" and entities.get("latitude"):
+        try:
+            lat, lon = float(entities["latitude"]), float(entities["longitude"])
+        except (KeyError, ValueError):
+            return _unchanged(slots, texts.say(texts.LOCATION_UNREADABLE))
+        south, north, west, east = THAILAND
+        if not (south <= lat <= north and west <= lon <= east):
+            return _unchanged(slots, texts.say(texts.LOCATION_ABROAD))
+        address = (entities.get("address") or "").strip()[:300]
+        province, district = places(address) if address else (None, None)
+        updates = {
+            LOCATION: "map",
+            LATITUDE: lat,
+            LONGITUDE: lon,
+            ADDRESS: address or texts.coordinates(lat, lon),
+        }
+        if province:
+            updates[PROVINCE_SLOT], updates[DISTRICT_SLOT] = province, district
+    elif text and SKIP_WORDS.match(text.strip()):
+        updates = {LOCATION: SKIP}
+    elif text:
+        province, district = places(text)
+        province = province or entities.get("province")
+        district = district or entities.get("district")
+        if not province and not PLACE_WORDS.search(text):
+            return _unchanged(slots, texts.say(texts.LOCATION_UNKNOWN))
+        updates = {LOCATION: "typed", ADDRESS: text.strip()[:300]}
+        if province:
+            updates[PROVINCE_SLOT], updates[DISTRICT_SLOT] = province, district
+    else:
+        return _unchanged(slots, texts.say(texts.LOCATION_EXPECTED))
+    updates[DUPLICATE_OF] = similar(similar_query(slots, updates))
+    return Answer(updates)
+
+
+def similar_query(slots: Slots, updates: Mapping[str, Any]) -> SimilarQuery:
+    """The complaint as the similar-ticket search sees it, with the place just given."""
+    return SimilarQuery(
+        complaint_type=str(slots.get(TYPE)),
+        latitude=updates.get(LATITUDE),
+        longitude=updates.get(LONGITUDE),
+        district=updates.get(DISTRICT_SLOT) or slots.get(DISTRICT_SLOT),
+        description=str(slots.get(DESCRIPTION) or ""),
+    )
+
+
+def duplicate(
+    text: str | None,
+    entities: Entities,
+    intent: str,
+    slots: Slots,
+    *,
+    join: Callable[[str], bool],
+) -> Answer:
+    """Join the similar ticket (+1) or file a new one. `join(ticket_id)` adds the citizen
+    to the ticket's followers; False when the ticket is gone (then it is a new one)."""
+    if intent == "affirm" or (text and YES_WORDS.match(text.strip())):
+        if join(str(slots.get(DUPLICATE_OF))):
+            return Answer({DUPLICATE: "joined", OUTCOME: "joined"})
+        return Answer({DUPLICATE: "new", DUPLICATE_OF: None})
+    if intent == "deny" or (text and NO_WORDS.match(text.strip())):
+        return Answer({DUPLICATE: "new"})
+    return _unchanged(slots)
+
+
+def photos(
+    text: str | None, entities: Entities, intent: str, slots: Slots, *, limit: int
+) -> Answer:
+    """A photo (up to `limit`), or done; words instead are added to the description."""
+    ids = list(slots.get(PHOTO_IDS) or [])
+    if intent == "share_photo":
+        media_id = entities.get("media_id")
+        if not media_id:
+            return Answer({PHOTO_IDS: ids}, [texts.say(texts.PHOTO_UNREADABLE)])
+        if media_id not in ids:
+            ids.append(media_id)
+        if len(ids) >= limit:
+            return Answer(
+                {PHOTO_IDS: ids, PHOTOS: str(len(ids))}, [texts.say(texts.photos_full(limit))]
+            )
+        return Answer({PHOTO_IDS: ids})  # the question, asked again, says how many more
+    if intent in {"complaint_photos_done", "deny"} or (
+        text and (DONE_WORDS.match(text.strip()) or SKIP_WORDS.match(text.strip()))
+    ):
+        return Answer({PHOTOS: str(len(ids)) if ids else SKIP})
+    # Words instead of a photo: take them as more detail rather than lose them.
+    if text:
+        detail = f"{slots.get(DESCRIPTION) or ''} {text.strip()}".strip()
+        return Answer(
+            {DESCRIPTION: detail, PHOTO_IDS: ids}, [texts.say(texts.WORDS_ADDED_TO_DESCRIPTION)]
+        )
+    return Answer({PHOTO_IDS: ids})
+
+
+def phone(text: str | None, entities: Entities, intent: str, slots: Slots) -> Answer:
+    """A Thai phone number, or skip."""
+    if intent == "deny" or (text and SKIP_WORDS.match(text.strip())):
+        return Answer({PHONE: SKIP})
+    number = entities.get("phone") or (normalize_phone(text) if text else None)
+    if number:
+        return Answer({PHONE: number})
+    return _unchanged(slots, texts.say(texts.PHONE_INVALID))
+
+
+def consent(text: str | None, entities: Entities, intent: str, slots: Slots) -> Answer:
+    """Yes or no to passing the citizen's name and phone to the agency."""
+    clean = _clean(text)
+    if intent == "affirm" or (text and YES_WORDS.match(clean) and not NO_WORDS.match(clean)):
+        return Answer({CONSENT: "yes"})
+    if intent == "deny" or (text and NO_WORDS.match(clean)):
+        return Answer({CONSENT: "no"})
+    return _unchanged(slots)
+
+
+def outcome(text: str | None, entities: Entities, intent: str, slots: Slots) -> Answer:
+    """On the summary: confirm, or ask what to edit (cancel is a control)."""
+    if intent in {"complaint_confirm", "affirm"} or (text and YES_WORDS.match(text.strip())):
+        return Answer({OUTCOME: "confirmed"})
+    if intent == "complaint_edit" or (text and text.strip().startswith(EDIT_WORD)):
+        return Answer({EDITING: "choose"})  # the question, asked again, lists what to edit
+    return _unchanged(slots)
+
+
+# After the form -----------------------------------------------------------------------
+
+
+def ticket_id_asked(entities: Entities) -> str | None:
+    """The ticket id a status question names, normalised when it parses (DS-XXXXXXXX),
+    else as typed, upper-cased (it then matches no ticket)."""
+    raw = entities.get("ticket_id")
+    if not raw:
+        return None
+    return normalize_ticket_id(raw) or raw.strip().upper()
+
+
+def ticket_id_given(entities: Entities) -> str | None:
+    """The ticket id a button carries, if it is a well-formed one."""
+    return normalize_ticket_id(entities.get("ticket_id") or "")
+
+
+def rating_given(entities: Entities) -> tuple[str | None, int]:
+    """(ticket id, rating) from a rating button; a rating of 0 when there is none."""
+    ticket_id = ticket_id_given(entities)
+    try:
+        rating = int(entities.get("rating") or 0)
+    except ValueError:
+        rating = 0
+    return ticket_id, rating
+
+
+def rating_comment(text: str | None, intent: str) -> str:
+    """Any words are the comment; "no", a skip word or a button skips it."""
+    if intent == "deny" or not text or SKIP_WORDS.match(text.strip()):
+        return SKIP
+    return text.strip()

@@ -1,0 +1,311 @@
+"""`complaint_form`: start it, read each answer, file the ticket (the questions are in
+`questions`).
+
+The form asks, in order: more detail (only when the first message is too thin), where,
+whether to join a similar open ticket (only when there is one), photos, a contact phone,
+consent to pass personal data to the agency, and a summary to confirm. The actions here
+are thin: they read the tracker, call the pure readers in `answers`, and say what those
+return; the database is reached only through the desk.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker, utils
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
+
+from actions.complaint import answers, summary, texts
+from actions.complaint.shell import Message, OnDesk, agency_name, read_message, utter
+from actions.complaint.slots import (
+    CONSENT,
+    DESCRIPTION,
+    DUPLICATE,
+    DUPLICATE_OF,
+    INTAKE_SLOTS,
+    LOCATION,
+    OUTCOME,
+    PHONE,
+    PHOTOS,
+    REQUESTED,
+)
+from actions.handoff import hand_off
+from bot.config import Settings
+from bot.tickets import cards
+from bot.tickets import service as tickets
+
+DomainDict = dict[str, Any]
+
+
+def _reset() -> list[EventType]:
+    """Forgets the previous intake."""
+    return [SlotSet(slot, None) for slot in INTAKE_SLOTS]
+
+
+class ActionStartComplaint(OnDesk, Action):
+    """A complaint was understood: remember its type and first words, start the form."""
+
+    def name(self) -> str:
+        """As in domain.yml."""
+        return "action_start_complaint"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Resets the intake slots and fills what the first message already says."""
+        message = read_message(tracker)
+        answer = answers.start(
+            message.text,
+            message.entities,
+            message.intent,
+            intake_id=uuid.uuid4().hex,
+            min_description_chars=self.desk.settings.min_description_chars,
+        )
+        utter(dispatcher, answer.replies)
+        return [*_reset(), *(SlotSet(slot, value) for slot, value in answer.updates.items())]
+
+
+# Reading the answers -----------------------------------------------------------------
+
+
+def _asked(question: str, tracker: Tracker) -> Message | None:
+    """The citizen's message, if it answers `question` (the one the form asked last)."""
+    if tracker.get_slot(REQUESTED) != question or tracker.latest_message.get("text") is None:
+        return None
+    return read_message(tracker)
+
+
+def _control(message: Message, tracker: Tracker) -> answers.Answer | None:
+    return answers.control(
+        message.text,
+        message.entities,
+        message.intent,
+        tracker.slots,
+        confidence=message.confidence,
+    )
+
+
+def _said(dispatcher: CollectingDispatcher, answer: answers.Answer) -> dict[str, Any]:
+    utter(dispatcher, answer.replies)
+    return answer.updates
+
+
+def _similar(
+    session: Session, settings: Settings, sender: str, query: answers.SimilarQuery
+) -> str | None:
+    """An open ticket like this one, nearby and recent, filed by someone else."""
+    found = tickets.find_similar(
+        session,
+        complaint_type=query.complaint_type,
+        latitude=query.latitude,
+        longitude=query.longitude,
+        district=query.district,
+        description=query.description,
+        line_user_id=sender,
+        window=timedelta(days=settings.duplicate_window_days),
+        radius_m=settings.duplicate_radius_m,
+        min_similarity=settings.duplicate_min_similarity,
+    )
+    return found.id if found else None
+
+
+def _join(session: Session, sender: str, ticket_id: str) -> bool:
+    """+1 on the ticket; False when it is gone (joining twice is still joined)."""
+    ticket = session.get(tickets.Ticket, ticket_id)
+    if ticket is None:
+        return False
+    tickets.join(session, ticket, sender)
+    return True
+
+
+class ValidateComplaintForm(OnDesk, FormValidationAction):
+    """Reads every answer of the intake form: one `extract_<question>` per question, each
+    acting only when its question was the one asked (see `answers` for the readers)."""
+
+    def name(self) -> str:
+        """As in domain.yml."""
+        return "validate_complaint_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """The questions still to ask; none once the citizen confirmed, cancelled or joined."""
+        return answers.questions(tracker.slots, max_photos=self.desk.settings.max_photos)
+
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Every slot set this turn, each through its `validate_<slot>` method if it has one.
+
+        rasa-sdk's own version keeps only the form's questions (`required_slots`): it would
+        drop what a reader sets beside an answer (coordinates, address, province and
+        district, photo ids, the type, the editing marker) and, once the form is over,
+        the outcome itself. It also warns, every turn, about each question without a
+        `validate_<slot>` method; here a question is read and checked in one step (its
+        `extract_<slot>`), so there is nothing left to validate. A `validate_<slot>`
+        method added later, for a question or any other slot, is still called, as in
+        rasa-sdk: with the value, and its result replaces it.
+        """
+        slots = tracker.slots_to_validate()
+        for name, value in list(slots.items()):
+            validate = getattr(self, f"validate_{name.replace('-', '_')}", None)
+            if validate is None:
+                continue
+            output = await utils.call_potential_coroutine(
+                validate(value, dispatcher, tracker, domain)
+            )
+            if isinstance(output, dict):
+                slots.update(output)
+                tracker.slots.update(output)  # later validators see it, as in rasa-sdk
+        return [SlotSet(name, value) for name, value in slots.items()]
+
+    async def extract_complaint_description(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """More detail about the problem (or a control)."""
+        if (m := _asked(DESCRIPTION, tracker)) is None:
+            return {}
+        answer = _control(m, tracker) or answers.description(
+            m.text, m.entities, m.intent, tracker.slots
+        )
+        return _said(dispatcher, answer)
+
+    async def extract_complaint_location(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Where, then a similar open ticket (or a control)."""
+        if (m := _asked(LOCATION, tracker)) is None:
+            return {}
+        if control := _control(m, tracker):
+            return _said(dispatcher, control)
+        desk, sender, slots = self.desk, tracker.sender_id, tracker.slots
+
+        def read(session: Session) -> answers.Answer:
+            return answers.location(
+                m.text,
+                m.entities,
+                m.intent,
+                slots,
+                places=partial(answers.places_in, desk.places),
+                similar=partial(_similar, session, desk.settings, sender),
+            )
+
+        return _said(dispatcher, await desk.transaction(read))
+
+    async def extract_complaint_duplicate(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Join the similar ticket or file a new one (or a control)."""
+        if (m := _asked(DUPLICATE, tracker)) is None:
+            return {}
+        if control := _control(m, tracker):
+            return _said(dispatcher, control)
+        sender, slots = tracker.sender_id, tracker.slots
+
+        def read(session: Session) -> answers.Answer:
+            join = partial(_join, session, sender)
+            return answers.duplicate(m.text, m.entities, m.intent, slots, join=join)
+
+        return _said(dispatcher, await self.desk.transaction(read))
+
+    async def extract_complaint_photos(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A photo, or done (or a control)."""
+        if (m := _asked(PHOTOS, tracker)) is None:
+            return {}
+        answer = _control(m, tracker) or answers.photos(
+            m.text, m.entities, m.intent, tracker.slots, limit=self.desk.settings.max_photos
+        )
+        return _said(dispatcher, answer)
+
+    async def extract_complaint_phone(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A phone number, or skip (or a control)."""
+        if (m := _asked(PHONE, tracker)) is None:
+            return {}
+        answer = _control(m, tracker) or answers.phone(m.text, m.entities, m.intent, tracker.slots)
+        return _said(dispatcher, answer)
+
+    async def extract_complaint_consent(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Yes or no to sharing the citizen's details (or a control)."""
+        if (m := _asked(CONSENT, tracker)) is None:
+            return {}
+        answer = _control(m, tracker) or answers.consent(
+            m.text, m.entities, m.intent, tracker.slots
+        )
+        return _said(dispatcher, answer)
+
+    async def extract_complaint_outcome(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Confirm or edit on the summary (or a control)."""
+        if (m := _asked(OUTCOME, tracker)) is None:
+            return {}
+        answer = _control(m, tracker) or answers.outcome(
+            m.text, m.entities, m.intent, tracker.slots
+        )
+        return _said(dispatcher, answer)
+
+
+# The end ------------------------------------------------------------------------------
+
+
+class ActionSubmitComplaint(OnDesk, Action):
+    """The form is over: file the ticket, or say it was cancelled, joined or handed over."""
+
+    def name(self) -> str:
+        """As in domain.yml."""
+        return "action_submit_complaint"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Files once per intake (a repeated confirmation finds the same ticket)."""
+        outcome = tracker.get_slot(OUTCOME)
+        if outcome == "cancelled":
+            utter(dispatcher, [texts.say(texts.CANCELLED)])
+            return _reset()
+        if outcome == "handoff":
+            return [*_reset(), *await hand_off(dispatcher, tracker, "form", desk=self.desk)]
+        if outcome == "joined":
+            ticket_id = str(tracker.get_slot(DUPLICATE_OF))
+            follow = {
+                "title": texts.FOLLOW_PROGRESS,
+                "payload": cards.payload("check_status", ticket_id=ticket_id),
+            }
+            utter(dispatcher, [texts.say(texts.joined(ticket_id), [follow])])
+            return _reset()
+        if outcome != "confirmed":
+            return _reset()
+        desk = self.desk
+        intake = summary.intake(
+            tracker.slots, line_user_id=tracker.sender_id, fallback_key=uuid.uuid4().hex
+        )
+
+        def file(session: Session) -> tuple[str, str, str]:
+            ticket, _created = tickets.create_ticket(
+                session, intake, router=desk.router, calendar=desk.calendar
+            )
+            return ticket.id, ticket.agency_id, cards.local_time(ticket.due_at)
+
+        ticket_id, agency_id, due = await desk.transaction(file)
+        status = {
+            "title": texts.SEE_STATUS,
+            "payload": cards.payload("check_status", ticket_id=ticket_id),
+        }
+        filed = texts.filed(ticket_id, agency_name(desk.router, agency_id), due)
+        utter(dispatcher, [texts.say(filed, [status])])
+        return _reset()

@@ -1,0 +1,5 @@
+"""`python -m bot.cli …`: the `desk` command."""
+
+from bot.cli import app
+
+app()

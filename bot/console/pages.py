@@ -1,0 +1,165 @@
+"""The agent console's pages: log-in, log-out and the console itself (a thin shell; the
+browser talks to the JSON API of bot.console.api and bot.console.actions and listens to
+bot.console.stream)."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import timedelta
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from redis.exceptions import RedisError
+from sqlalchemy.orm import Session
+
+from bot.console import auth as console_auth
+from bot.console.auth import ConsoleStaffDep, staff_page_headers
+from bot.db import unit_of_work
+from bot.deps import ContextDep
+from bot.handoff import live
+from bot.staff import auth, limits
+
+router = APIRouter(include_in_schema=False)
+
+HERE = Path(__file__).resolve().parent
+STATIC_FILES = {
+    "console.css": "text/css; charset=utf-8",
+    "console.js": "text/javascript; charset=utf-8",
+}
+# No inline script, nothing from elsewhere: citizen text that slipped past the safe DOM
+# code still could not run. Photos come from this host only.
+PAGE_HEADERS = staff_page_headers(
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+    "form-action 'self'"
+)
+
+
+@cache
+def _templates() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"])
+    )
+
+
+def _page(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    html = _templates().get_template(name).render(**context)
+    return HTMLResponse(html, status_code=status_code, headers=PAGE_HEADERS)
+
+
+# Pages ---------------------------------------------------------------------------------
+
+
+@router.get("/console/static/{name}")
+async def static_file(name: str) -> Response:
+    """The console's own CSS and JS (fixed names only)."""
+    media_type = STATIC_FILES.get(name)
+    if media_type is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND)
+    body = (HERE / "static" / name).read_bytes()
+    return Response(body, media_type=media_type, headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/console/login")
+async def login_page(request: Request, error: str | None = None) -> HTMLResponse:
+    """The log-in form (with its pre-session CSRF cookie)."""
+    return _login_form(request, error)
+
+
+def _login_form(request: Request, error: str | None, status_code: int = 200) -> HTMLResponse:
+    settings = console_auth.settings_of(request)
+    nonce = console_auth.new_login_nonce()
+    response = _page(
+        "login.html",
+        status_code,
+        csrf=console_auth.csrf_for(settings.session_secret, nonce),
+        error=error,
+        base=console_auth.PATH,
+    )
+    response.set_cookie(
+        console_auth.LOGIN_COOKIE, nonce, max_age=3600, **console_auth.cookie_options(settings)
+    )
+    return response
+
+
+ERRORS = {
+    "credentials": "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง",
+    "blocked": "เข้าสู่ระบบผิดหลายครั้งเกินไป กรุณารอสักครู่แล้วลองใหม่",
+    "csrf": "แบบฟอร์มหมดอายุ กรุณาลองใหม่อีกครั้ง",
+    "busy": "ระบบกำลังมีผู้เข้าสู่ระบบจำนวนมาก กรุณารอสักครู่แล้วลองใหม่",
+}
+
+
+@router.post("/console/login")
+async def login(
+    request: Request,
+    context: ContextDep,
+    username: Annotated[str, Form(max_length=80)],
+    password: Annotated[str, Form(max_length=200)],
+    csrf: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Signs in: sets the session cookie and goes to the console."""
+    settings = console_auth.settings_of(request)
+    if not console_auth.check_login_csrf(request, csrf):
+        return _login_form(request, ERRORS["csrf"], status.HTTP_403_FORBIDDEN)
+
+    def work() -> str | None:
+        with unit_of_work(context.sessions) as session:
+            user = auth.authenticate(session, username, password)
+            if user is None:
+                auth.audit(session, None, "console_login_failed", None)
+                return None
+            token, _ = auth.issue_token(
+                session, user.id, timedelta(hours=settings.api_token_ttl_hours)
+            )
+            auth.audit(session, user, "console_login", None)
+            return token
+
+    try:
+        token = await limits.attempt_request(request, username, work)
+    except limits.SignInRefused as refused:
+        if refused.reason == "busy":
+            return _login_form(request, ERRORS["busy"], status.HTTP_503_SERVICE_UNAVAILABLE)
+        return _login_form(request, ERRORS["blocked"], status.HTTP_429_TOO_MANY_REQUESTS)
+    if token is None:
+        return _login_form(request, ERRORS["credentials"], status.HTTP_401_UNAUTHORIZED)
+    response = RedirectResponse(console_auth.PATH, status.HTTP_303_SEE_OTHER)
+    response.set_cookie(
+        console_auth.COOKIE,
+        token,
+        max_age=settings.api_token_ttl_hours * 3600,
+        **console_auth.cookie_options(settings),
+    )
+    response.delete_cookie(console_auth.LOGIN_COOKIE, path=console_auth.PATH)
+    return response
+
+
+@router.post("/console/logout")
+async def logout(request: Request, context: ContextDep, staff: ConsoleStaffDep) -> Response:
+    """Signs out: the token is deleted, the cookie cleared."""
+    token = request.cookies.get(console_auth.COOKIE, "")
+
+    def work(session: Session) -> None:
+        auth.revoke_token(session, token)
+        auth.audit(session, staff, "console_logout", None)
+
+    await context.transaction(work)
+    with contextlib.suppress(RedisError):
+        await live.mark_offline(context.redis, context.settings.redis_prefix, staff.id)
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    response.delete_cookie(console_auth.COOKIE, path=console_auth.PATH)
+    return response
+
+
+@router.get("/console")
+async def console_page(request: Request) -> Response:
+    """The agent console (the log-in page when not signed in)."""
+    staff = await run_in_threadpool(console_auth.page_staff, request)
+    if staff is None:
+        return RedirectResponse(f"{console_auth.PATH}/login", status.HTTP_303_SEE_OTHER)
+    return _page("console.html", **console_auth.page_context(request, staff))

@@ -1,0 +1,1 @@
+"""Measuring the NLU: metrics on held-out and Traffy sets, reports, pipeline comparison."""
