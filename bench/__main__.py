@@ -40,8 +40,8 @@ from bench.stack import Stack, descendants, free_port
 from bot.config import ROOT
 from bot.db import make_engine, make_sessionmaker
 from bot.line.models import InboundEvent
-from bot.nlu import training
-from bot.nlu.models import NluModel
+from bot.teaching import training
+from bot.teaching.models import NluModel
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
 MESSAGES = [

@@ -118,7 +118,7 @@ class Settings(BaseSettings):
     standin_port: int = 8081
     standin_webhook_url: str = "http://127.0.0.1:8000/line/webhook"
     standin_reply_token_ttl_s: float = 60.0
-    standin_spec_path: Path = ROOT / "bot" / "line" / "standin" / "spec" / "messaging-api.yml"
+    standin_spec_path: Path = ROOT / "bot" / "dev" / "standin" / "spec" / "messaging-api.yml"
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:

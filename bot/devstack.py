@@ -23,7 +23,7 @@ SHIPPED_MODEL = MODELS / "desk.tar.gz"
 
 
 def active_model_file(settings: Settings) -> Path:
-    """Where the path of the last activated model is kept (bot/nlu/training.py)."""
+    """Where the path of the last activated model is kept (bot/teaching/training.py)."""
     return settings.nlu_work_dir / "active-model"
 
 
@@ -147,7 +147,7 @@ def processes(
         port = urlparse(settings.redis_url).port or settings.private_redis_port
         procs.append(redis_proc(port, settings.private_redis_dir))
     if with_standin:
-        procs.append(Proc("line", [python, "-m", "bot.line.standin"]))
+        procs.append(Proc("line", [python, "-m", "bot.dev.standin"]))
     procs.append(
         Proc(
             "rasa",

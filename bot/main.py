@@ -25,11 +25,10 @@ from bot.db import migrate
 from bot.deadletters import views as dead_letter_views
 from bot.line import views as line_views
 from bot.line.intake import EventIntake
-from bot.nlu import admin_views as nlu_admin_views
-from bot.nlu import page as nlu_page
-from bot.nlu import views as nlu_views
 from bot.reports import views as report_views
-from bot.simulator import views as simulator_views
+from bot.teaching import admin_views as nlu_admin_views
+from bot.teaching import page as nlu_page
+from bot.teaching import views as nlu_views
 from bot.tickets import views as ticket_views
 from bot.worker.rasa import RasaClient
 
@@ -99,7 +98,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(dead_letter_views.router)
     app.include_router(apidocs.router)
     if settings.desk_env != "production":
-        # The simulator signs webhooks with the channel secret: never in production.
+        # The simulator signs webhooks with the channel secret: never in production, where
+        # the development-only package is not even imported.
+        from bot.dev.simulator import views as simulator_views
+
         app.include_router(simulator_views.router)
 
     @app.get("/", include_in_schema=False)

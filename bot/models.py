@@ -4,8 +4,8 @@ from bot.conversations.models import Citizen, Conversation
 from bot.db import Base
 from bot.handoff.models import ConversationNote, Handoff
 from bot.line.models import InboundEvent, OutboundMessage
-from bot.nlu.models import NluExample, NluModel
 from bot.staff.models import AuditEntry, Staff, StaffToken
+from bot.teaching.models import NluExample, NluModel
 from bot.tickets.models import Media, NluCorrection, Ticket, TicketEvent, TicketFollower
 
 __all__ = [

@@ -18,13 +18,13 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from bot.conversations.models import Conversation
+from bot.conversations.models import Conversation, ConversationHandler
 from bot.conversations.service import citizen_by_line_id
 from bot.db import utcnow
 from bot.handoff.models import OPEN_STATUSES, ConversationNote, Handoff
 from bot.line.models import InboundEvent, OutboundMessage
-from bot.nlu import inbox
 from bot.staff.models import AuditEntry
+from bot.teaching import inbox
 from bot.tickets import service as tickets_service
 from bot.tickets.models import Media, Ticket, TicketEvent, TicketFollower
 
@@ -93,7 +93,9 @@ def erase_citizen(session: Session, line_user_id: str) -> dict[str, int]:
         .values(status="closed", ended_at=utcnow(), ended_by="citizen")
     )
     session.execute(
-        update(Conversation).where(Conversation.citizen_id == citizen.id).values(handler="bot")
+        update(Conversation)
+        .where(Conversation.citizen_id == citizen.id)
+        .values(handler=ConversationHandler.BOT)
     )
     citizen.line_user_id = f"erased:{uuid.uuid4().hex}"
     citizen.display_name = None

@@ -4,7 +4,7 @@
 
 Loads the model once, in this process (no Rasa server), and answers every input line
 `{"text": ...}` with one line in the shape of the gateway's `/api/nlu/parse`
-(`bot/nlu/schemas.py`). A line that cannot be read gets `{"line": n, "error": ...}` and
+(`bot/teaching/schemas.py`). A line that cannot be read gets `{"line": n, "error": ...}` and
 the run goes on. Output is flushed per line, so the command can sit behind a pipe.
 Runs in the Rasa environment (Python 3.10).
 """
@@ -107,7 +107,7 @@ class Parser:
 
 
 def shape(text: str, parsed: dict[str, Any]) -> dict[str, Any]:
-    """A Rasa parse dict in the shape of `/api/nlu/parse` (see bot/nlu/schemas.py)."""
+    """A Rasa parse dict in the shape of `/api/nlu/parse` (see bot/teaching/schemas.py)."""
     intent = parsed.get("intent") or {}
     ranking = parsed.get("intent_ranking") or []
     return {

@@ -17,7 +17,7 @@ from bot.catalogue.cli import line_app
 from bot.cli.staff import app as staff_app
 from bot.config import ROOT, Settings
 from bot.db import migrate
-from bot.nlu.cli import app as nlu_app
+from bot.teaching.cli import app as nlu_app
 
 app = typer.Typer(help="Thai citizen service desk on LINE.", no_args_is_help=True)
 db_app = typer.Typer(help="Database.", no_args_is_help=True)

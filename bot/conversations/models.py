@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -23,6 +24,15 @@ class Citizen(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class ConversationHandler(StrEnum):
+    """Who answers the citizen now: the bot (Rasa), staff (a hand-off is open), or nobody
+    yet: the citizen is leaving a message for staff outside office hours."""
+
+    BOT = "bot"
+    STAFF = "staff"
+    MESSAGE = "message"
+
+
 class Conversation(Base):
     """The citizen's chat with the desk; `handler` says who answers: the bot or staff."""
 
@@ -33,6 +43,6 @@ class Conversation(Base):
         ForeignKey("citizen.id", ondelete="CASCADE"), index=True
     )
     channel: Mapped[str] = mapped_column(String(20), default="line")
-    handler: Mapped[str] = mapped_column(String(20), default="bot")
+    handler: Mapped[str] = mapped_column(String(20), default=ConversationHandler.BOT)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_message_at: Mapped[datetime] = mapped_column(default=utcnow)

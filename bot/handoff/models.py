@@ -10,6 +10,7 @@ unique index enforces it, so two requests racing cannot open two.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -18,13 +19,30 @@ from bot.conversations import models as _conversations  # noqa: F401 - FK target
 from bot.db import Base, utcnow
 from bot.staff import models as _staff  # noqa: F401 - FK target
 
-WAITING = "waiting"
-ACTIVE = "active"
-OPEN_STATUSES = (WAITING, ACTIVE)
-# ended: an agent or supervisor closed it; cancelled: the citizen stopped waiting;
-# transferred: it continues as a new hand-off in another queue; closed: the citizen's
-# data was erased or the office closed before anyone claimed it.
-CLOSED_STATUSES = ("ended", "cancelled", "transferred", "closed")
+
+class HandoffStatus(StrEnum):
+    """Where a hand-off is. Open: waiting for an agent, or active with one. Closed: ended
+    (an agent or supervisor closed it), cancelled (the citizen stopped waiting),
+    transferred (it continues as a new hand-off in another queue), closed (the citizen's
+    data was erased or the office closed before anyone claimed it)."""
+
+    WAITING = "waiting"
+    ACTIVE = "active"
+    ENDED = "ended"
+    CANCELLED = "cancelled"
+    TRANSFERRED = "transferred"
+    CLOSED = "closed"
+
+
+WAITING = HandoffStatus.WAITING
+ACTIVE = HandoffStatus.ACTIVE
+OPEN_STATUSES = (HandoffStatus.WAITING, HandoffStatus.ACTIVE)
+CLOSED_STATUSES = (
+    HandoffStatus.ENDED,
+    HandoffStatus.CANCELLED,
+    HandoffStatus.TRANSFERRED,
+    HandoffStatus.CLOSED,
+)
 REASONS = ("requested", "misunderstood", "form", "takeover", "transfer")
 
 _OPEN_SQL = text("status IN ('waiting', 'active')")
@@ -54,7 +72,7 @@ class Handoff(Base):
     )
     # The agency (or team) whose staff take it: an agency id of data/agencies.yml.
     queue: Mapped[str] = mapped_column(String(80))
-    status: Mapped[str] = mapped_column(String(20), default=WAITING)
+    status: Mapped[str] = mapped_column(String(20), default=HandoffStatus.WAITING)
     reason: Mapped[str] = mapped_column(String(20))
     agent_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff.id", ondelete="SET NULL"), index=True

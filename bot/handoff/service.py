@@ -20,12 +20,19 @@ from sqlalchemy import CursorResult, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.conversations.models import Citizen, Conversation
+from bot.conversations.models import Citizen, Conversation, ConversationHandler
 from bot.conversations.service import current_conversation, ensure_citizen
 from bot.db import aware, utcnow
 from bot.errors import Conflict, NotFound
 from bot.handoff import texts
-from bot.handoff.models import ACTIVE, OPEN_STATUSES, WAITING, ConversationNote, Handoff
+from bot.handoff.models import (
+    ACTIVE,
+    OPEN_STATUSES,
+    WAITING,
+    ConversationNote,
+    Handoff,
+    HandoffStatus,
+)
 from bot.line import outbox
 from bot.line.models import InboundEvent, OutboundMessage
 from bot.line.outbox import Notice
@@ -91,7 +98,7 @@ def handler_of(session: Session, line_user_id: str) -> str:
         .order_by(Conversation.id.desc())
         .limit(1)
     )
-    return handler or "bot"
+    return handler or ConversationHandler.BOT
 
 
 # Asking for a person -----------------------------------------------------------------
@@ -136,7 +143,7 @@ def request(
         if raced is None:
             raise
         return _state(session, raced, minutes_per_citizen, created=False)
-    conversation.handler = "staff"
+    conversation.handler = ConversationHandler.STAFF
     return _state(session, handoff, minutes_per_citizen, created=True)
 
 
@@ -213,10 +220,10 @@ def cancel(session: Session, line_user_id: str, handoff_id: int | None) -> Hando
         return None
     if handoff_id is not None and handoff.id != handoff_id:
         return None
-    handoff.status = "cancelled"
+    handoff.status = HandoffStatus.CANCELLED
     handoff.ended_at = utcnow()
     handoff.ended_by = "citizen"
-    conversation.handler = "bot"
+    conversation.handler = ConversationHandler.BOT
     return handoff
 
 
@@ -357,11 +364,11 @@ def end(
         raise HandoffError("closed", "this conversation has already ended")
     if handoff.status == ACTIVE:
         _require_holder(handoff, staff)
-    handoff.status = "ended"
+    handoff.status = HandoffStatus.ENDED
     handoff.ended_at = utcnow()
     handoff.ended_by = by
     conversation = session.get_one(Conversation, handoff.conversation_id)
-    conversation.handler = "bot"
+    conversation.handler = ConversationHandler.BOT
     try:
         return _outbox(session, handoff, texts.ended(handoff.id), purpose="handoff_end")
     except HandoffError:
@@ -383,7 +390,7 @@ def transfer(
     except KeyError:
         raise HandoffError("queue", f"unknown queue {queue!r}") from None
     now = utcnow()
-    handoff.status = "transferred"
+    handoff.status = HandoffStatus.TRANSFERRED
     handoff.ended_at = now
     handoff.ended_by = "agent"
     session.flush()  # the open-hand-off index must see this one closed first
@@ -432,7 +439,7 @@ def takeover(session: Session, conversation_id: int, agent: StaffUser, queue: st
             session.flush()
     except IntegrityError:
         raise HandoffError("open", "this conversation is already with staff") from None
-    conversation.handler = "staff"
+    conversation.handler = ConversationHandler.STAFF
     return handoff
 
 
@@ -518,7 +525,7 @@ def rate(session: Session, handoff_id: int, line_user_id: str, score: int) -> st
     citizen = session.get(Citizen, handoff.citizen_id) if handoff and handoff.citizen_id else None
     if handoff is None or citizen is None or citizen.line_user_id != line_user_id:
         return "unknown"
-    if handoff.status != "ended" or not 1 <= score <= 5:
+    if handoff.status != HandoffStatus.ENDED or not 1 <= score <= 5:
         return "unknown"
     if handoff.rating is not None:
         return "already"
@@ -529,7 +536,7 @@ def rate(session: Session, handoff_id: int, line_user_id: str, score: int) -> st
 
 def start_leaving_message(session: Session, line_user_id: str) -> None:
     """The citizen chose to leave a message: their next text becomes a ticket."""
-    conversation_for(session, line_user_id).handler = "message"
+    conversation_for(session, line_user_id).handler = ConversationHandler.MESSAGE
 
 
 def leave_message(
@@ -556,15 +563,15 @@ def leave_message(
         calendar=calendar,
         route=Route(agency=agency, due_business_days=1, rule="left-message"),
     )
-    conversation_for(session, line_user_id).handler = "bot"
+    conversation_for(session, line_user_id).handler = ConversationHandler.BOT
     return ticket
 
 
 def stop_leaving_message(session: Session, line_user_id: str) -> None:
     """The citizen changed their mind: back to the bot."""
     conversation = conversation_for(session, line_user_id)
-    if conversation.handler == "message":
-        conversation.handler = "bot"
+    if conversation.handler == ConversationHandler.MESSAGE:
+        conversation.handler = ConversationHandler.BOT
 
 
 # The conversation as staff see it -----------------------------------------------------

@@ -131,7 +131,7 @@ class Media(Base):
 class NluCorrection(Base):
     """An agent changed a ticket's complaint type: the model (or the citizen) had it wrong.
 
-    Recorded by the tickets domain, read by the NLU inbox (bot.nlu.inbox) as a label:
+    Recorded by the tickets domain, read by the NLU inbox (bot.teaching.inbox) as a label:
     the ticket's description (what the citizen wrote) with the
     type the agent chose. The text is read from the ticket, never copied, so a ticket
     deleted or anonymised takes its text out of the inbox with it.

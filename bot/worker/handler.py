@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import messages, metrics
 from bot.config import Settings
+from bot.conversations.models import ConversationHandler
 from bot.db import unit_of_work, utcnow
 from bot.handoff import service as handoffs
 from bot.handoff import texts as handoff_texts
@@ -123,9 +124,9 @@ class Handler:
                     step = _group_message
                 elif _citizen_speaks(event):
                     # While staff handle the conversation the bot is silent.
-                    if event.handler == "staff":
+                    if event.handler == ConversationHandler.STAFF:
                         step = _to_staff
-                    elif event.handler == "message":
+                    elif event.handler == ConversationHandler.MESSAGE:
                         step = _leave_message
                 outcome = await step(self, event)
         finally:

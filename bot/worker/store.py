@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.conversations.models import ConversationHandler
 from bot.conversations.service import current_conversation, ensure_citizen
 from bot.db import aware, unit_of_work, utcnow
 from bot.handoff import service as handoffs
@@ -35,7 +36,7 @@ class EventView:
     citizen_id: int | None
     conversation_id: int | None = None
     # Who answers the citizen: "bot", "staff" (a hand-off is open) or "message".
-    handler: str = "bot"
+    handler: str = ConversationHandler.BOT
 
 
 def _view(event: InboundEvent) -> EventView:

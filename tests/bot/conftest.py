@@ -10,7 +10,13 @@ from pathlib import Path
 
 import pytest
 import redis
-from deskstack import (
+from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, sync_playwright
+
+from bot import devstack
+from bot.config import ROOT, Settings
+from bot.main import create_app
+from tests.support.stack import (
     CHROMIUM,
     CHROMIUM_ARGS,
     Desk,
@@ -19,12 +25,6 @@ from deskstack import (
     make_settings,
     start_redis,
 )
-from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, sync_playwright
-
-from bot import devstack
-from bot.config import ROOT, Settings
-from bot.main import create_app
 
 REDIS_BASE = "redis://127.0.0.1:6379"
 REDIS_DB = 7

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from deskstack import Desk, texts, user_id, wait_for
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from bot.config import ROOT
 from bot.line.models import InboundEvent, OutboundMessage
+from tests.support.stack import Desk, texts, user_id, wait_for
 
 pytestmark = pytest.mark.stack
 
@@ -324,11 +324,11 @@ def test_a_message_retried_while_rasa_was_frozen_is_processed_once(desk: Desk) -
     finally:
         rasa.send_signal(signal.SIGCONT)
     for user in users:
-        wait_for(
-            lambda user=user: [e.status for e in events_of(desk, user)] == ["done"],
-            120,
-            "the answer",
-        )
+
+        def done(user: str = user) -> bool:
+            return [e.status for e in events_of(desk, user)] == ["done"]
+
+        wait_for(done, 120, "the answer")
         said = texts(desk.delivered(user))
         assert sum(GREETING_MARK in text for text in said) == 1, said
         tracker = httpx.get(

@@ -5,8 +5,9 @@ server, LINE stand-in), a complaint filed included."""
 from __future__ import annotations
 
 import pytest
-from deskstack import LOGS, Desk, user_id
-from ticketchat import Chat, said
+
+from tests.support.chat import Chat, said
+from tests.support.stack import LOGS, Desk, user_id
 
 pytestmark = pytest.mark.stack
 

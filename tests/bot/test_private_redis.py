@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import signal
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 import redis
-from deskstack import free_port, start_redis
+
+from tests.support.stack import free_port, start_redis
 
 
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL])
@@ -34,7 +36,7 @@ def test_queue_entries_pending_and_conversations_survive_a_restart(
     try:
         assert client.get("deskrasa:tracker:Uabc") == b"{...a form half filled...}"
         # The entry in flight comes back first to the partition's consumer, then the rest.
-        pending = client.xreadgroup("workers", "p0", {"desk:events:0": "0"})
+        pending = cast(list[Any], client.xreadgroup("workers", "p0", {"desk:events:0": "0"}))
         assert [entry_id for entry_id, _ in pending[0][1]] == [first]
         assert client.xlen("desk:events:0") == 2
     finally:

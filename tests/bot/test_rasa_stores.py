@@ -8,10 +8,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from deskstack import LOGS, free_port, make_settings, start_redis, user_id, wait_for
 
 from bot import devstack
 from bot.config import ROOT
+from tests.support.stack import LOGS, free_port, make_settings, start_redis, user_id, wait_for
 
 pytestmark = pytest.mark.stack
 

@@ -10,11 +10,11 @@ import uuid
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, cast
 
 import httpx
 import pytest
 import redis
-from deskstack import Served, free_port, sign, start_redis, wait_for
 from sqlalchemy import select
 
 from bot.config import Settings
@@ -22,6 +22,7 @@ from bot.db import make_engine, make_sessionmaker
 from bot.line.models import InboundEvent
 from bot.main import create_app
 from bot.queue import EventQueue
+from tests.support.stack import Served, free_port, sign, start_redis, wait_for
 
 
 @pytest.fixture
@@ -107,11 +108,11 @@ def test_events_stored_while_redis_was_down_are_queued_in_order_once_it_is_back(
         server = start_redis(port, tmp_path)
         try:
             client = redis.Redis.from_url(url)
-            stream = EventQueue(client, prefix=tuned.redis_prefix, partitions=8).stream(
+            stream = EventQueue(cast(Any, client), prefix=tuned.redis_prefix, partitions=8).stream(
                 zlib.crc32(user.encode()) % 8
             )
             entries = wait_for(
-                lambda: len(found := client.xrange(stream)) == 3 and found,
+                lambda: len(found := cast(list[Any], client.xrange(stream))) == 3 and found,
                 15,
                 "the stored events to be queued",
             )

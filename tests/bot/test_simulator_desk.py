@@ -6,10 +6,10 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from deskstack import CHROMIUM, Desk
 from playwright.sync_api import Browser, Page, expect
 
 from bot.config import ROOT
+from tests.support.stack import CHROMIUM, Desk
 
 pytestmark = [
     pytest.mark.stack,

@@ -9,9 +9,8 @@ import subprocess
 import sys
 import threading
 
-from deskstack import wait_for
-
 from bot.config import ROOT
+from tests.support.stack import wait_for
 
 SCRIPT = """
 import sys

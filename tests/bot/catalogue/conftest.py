@@ -6,9 +6,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from catalogue_support import FIXTURES
 
 from bot.catalogue.service import Catalogue, load_catalogue
+from tests.bot.catalogue.catalogue_support import FIXTURES
 
 
 @pytest.fixture(scope="session")

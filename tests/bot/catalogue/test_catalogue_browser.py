@@ -7,13 +7,13 @@ from collections.abc import Iterator
 from types import SimpleNamespace
 
 import pytest
-from catalogue_support import FIXTURES, edit_yaml
-from deskstack import CHROMIUM, Served
 from fastapi import FastAPI
 from playwright.sync_api import Browser, Dialog, Page, expect
 
 from bot.catalogue import views
 from bot.catalogue.service import load_catalogue
+from tests.bot.catalogue.catalogue_support import FIXTURES, edit_yaml
+from tests.support.stack import CHROMIUM, Served
 
 XSS_TITLE = '<img src=x onerror="window.__xss=1">พาสปอร์ต<b>ตัวหนา</b>'
 

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from deskstack import Served
 from linebot.v3.messaging.exceptions import ApiException
 from typer.testing import CliRunner
 
@@ -18,9 +17,10 @@ from bot.catalogue import cards, richmenu
 from bot.catalogue.cli import line_app
 from bot.catalogue.service import Catalogue
 from bot.config import Settings
+from bot.dev.standin.app import create_app
 from bot.line import convert
 from bot.line.client import LineChannel
-from bot.line.standin.app import create_app
+from tests.support.stack import Served
 
 TOKEN = "catalogue-test-token"
 USER = "U" + "c3" * 16

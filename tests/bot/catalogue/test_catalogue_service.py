@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from catalogue_support import edit_yaml
 
 from bot.catalogue.service import Catalogue, CatalogueError, load_catalogue
+from tests.bot.catalogue.catalogue_support import edit_yaml
 
 
 def first_service(doc: dict[str, Any]) -> dict[str, Any]:

@@ -8,12 +8,12 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from catalogue_support import edit_yaml
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from bot.catalogue import views
 from bot.catalogue.service import Catalogue, load_catalogue
+from tests.bot.catalogue.catalogue_support import edit_yaml
 
 XSS = '<img src=x onerror="window.__xss=1">บัตร<script>window.__xss=2</script>'
 

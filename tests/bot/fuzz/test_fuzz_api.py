@@ -18,13 +18,13 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
-from deskstack import Served, fresh_database, make_settings, new_staff_token, sign
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 
 from bot.config import ROOT, Settings
 from bot.main import create_app
+from tests.support.stack import Served, fresh_database, make_settings, new_staff_token, sign
 
 EXCLUDED = r"(healthz|api/nlu/parse|simulator/|line/webhook)"
 EXAMPLES = 25

@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from agents import PASSWORD, create_staff
-from deskstack import Desk, user_id, wait_for
 from playwright.sync_api import Browser, Page, expect
-from ticketchat import Chat, postbacks, said
+
+from tests.support.agents import PASSWORD, create_staff
+from tests.support.chat import Chat, postbacks, said
+from tests.support.stack import Desk, user_id, wait_for
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 QUEUE = "gov_contact_1111"
@@ -94,7 +95,7 @@ def test_agents_claim_reply_and_end_while_a_supervisor_watches(
     expect(history.get_by_text("บ้านเลขที่ 99 ค่ะ 0812345678")).to_be_visible(timeout=5_000)
 
     # A ticket from the conversation; the agent corrects its type and it is routed again
-    # (the correction also becomes a label in the admins' NLU inbox: tests/bot/nlu).
+    # (the correction also becomes a label in the admins' NLU inbox: tests/bot/teaching).
     agent.get_by_test_id("ticket-type").select_option("complaint_road")
     agent.get_by_test_id("ticket-description").fill("ไม่มีน้ำใช้ทั้งซอยมาสองวันแล้วค่ะ")
     agent.get_by_test_id("ticket-province").fill("นนทบุรี")

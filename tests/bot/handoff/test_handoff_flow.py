@@ -13,17 +13,17 @@ from typing import Any
 
 import httpx
 import pytest
-from agents import Agent, create_staff, login_form
-from deskstack import Desk, Served, user_id, wait_for
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
-from ticketchat import LAT, LON, TICKET_ID, Chat, photo, postbacks, said
 
 from bot.conversations.models import Citizen
 from bot.handoff.models import Handoff
 from bot.main import create_app
 from bot.staff.models import AuditEntry
 from bot.tickets.models import Ticket
+from tests.support.agents import Agent, create_staff, login_form
+from tests.support.chat import LAT, LON, TICKET_ID, Chat, photo, postbacks, said
+from tests.support.stack import Desk, Served, user_id, wait_for
 
 pytestmark = pytest.mark.stack
 QUEUE = "gov_contact_1111"

@@ -10,8 +10,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from agents import CSRF_META, PASSWORD, login_form
-from deskstack import Served, wait_for
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,6 +27,8 @@ from bot.staff.auth import StaffUser
 from bot.staff.models import Staff
 from bot.tickets.calendar import BusinessCalendar, OfficeHours
 from bot.tickets.routing import Router
+from tests.support.agents import CSRF_META, PASSWORD, login_form
+from tests.support.stack import Served, wait_for
 
 QUEUE = "gov_contact_1111"
 
@@ -169,11 +169,11 @@ def test_round_robin_respects_capacity_and_skips_supervisors(
     with unit_of_work(sessions) as session:
         online = [one.id, two.id, boss.id, elsewhere.id]
         assigned = service.assign_waiting(session, queue, online)
-        given = {h.id: h.agent_id for h in assigned}
+        given = {h.id: int(h.agent_id or 0) for h in assigned}
     assert len(assigned) == 3  # capacities 1 + 2; the rest keep waiting
     assert list(given) == [a.handoff_id for a in asked[:3]]  # oldest first
     assert sorted(given.values()) == sorted([one.id, two.id, two.id])
-    assert given[asked[0].handoff_id] in {one.id, two.id}
+    assert given[int(asked[0].handoff_id or 0)] in {one.id, two.id}
     with unit_of_work(sessions) as session:
         assert service.assign_waiting(session, queue, online) == []
         waiting = [session.get_one(Handoff, a.handoff_id).status for a in asked[3:]]
@@ -302,8 +302,10 @@ def test_online_agents_are_given_waiting_conversations_in_turn(settings: Setting
         wait_for(
             lambda: [s for s, _ in statuses()] == ["active", "active", "waiting"], 15, "2 assigned"
         )
-        assert sorted(agent for _, agent in statuses()[:2]) == sorted(a.id for a in agents)
-        first_agent = statuses()[0][1]
+        assert sorted(int(agent or 0) for _, agent in statuses()[:2]) == sorted(
+            a.id for a in agents
+        )
+        first_agent = int(statuses()[0][1] or 0)
         holder = consoles[[a.id for a in agents].index(first_agent)]
         ended = holder.post(
             f"/console/api/handoffs/{asked[0].handoff_id}/end",

@@ -7,12 +7,12 @@ import json
 from typing import Any
 
 import pytest
-from deskstack import sign
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from bot.config import ROOT, Settings
 from bot.line.models import InboundEvent
+from tests.support.stack import sign
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -36,7 +36,8 @@ def stored(client: TestClient, webhook_ids: list[str] | None = None) -> list[Inb
 
 def queued(client: TestClient) -> int:
     queue = client.app.state.context.queue  # type: ignore[attr-defined]
-    return int(client.portal.call(queue.depth).waiting)  # type: ignore[attr-defined]
+    assert client.portal is not None
+    return int(client.portal.call(queue.depth).waiting)
 
 
 def test_the_shared_samples_are_lines_own(webhook_samples: list[dict[str, Any]]) -> None:
@@ -136,7 +137,7 @@ def test_a_1mb_body_is_stored(
     event["message"]["text"] = "ก" * (1024 * 1024 // 3)  # ~1 MB of UTF-8
     response = post(gateway, settings, [event])
     assert response.status_code == 200
-    [row] = stored(gateway, [event["webhookEventId"]])
+    [row] = stored(gateway, [str(event["webhookEventId"])])
     assert row.payload["message"]["text"] == event["message"]["text"]
 
 
@@ -163,7 +164,7 @@ def test_unknown_event_types_are_stored_and_acknowledged(
         "novel": {"field": [1, 2, 3]},
     }
     assert post(gateway, settings, [event]).status_code == 200
-    [row] = stored(gateway, [event["webhookEventId"]])
+    [row] = stored(gateway, [str(event["webhookEventId"])])
     assert row.event_type == "somethingNew"
     assert row.payload["novel"] == {"field": [1, 2, 3]}
 

@@ -16,13 +16,13 @@ from typing import Any
 
 import httpx
 import pytest
-from deskstack import Served, fresh_database, sign, stored_events
 from sqlalchemy import text
 
 from bot.config import Settings
 from bot.db import make_engine
 from bot.line.models import InboundEvent
 from bot.main import create_app
+from tests.support.stack import Served, fresh_database, sign, stored_events
 
 
 @pytest.fixture

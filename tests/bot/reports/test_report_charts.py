@@ -8,13 +8,13 @@ import xml.etree.ElementTree as ET
 from datetime import date, timedelta
 
 import pytest
-from reportdata import BMA, END, NOW, START, scenario, ticket, utc
 from sqlalchemy.orm import Session
 
 from bot.reports import page
 from bot.reports.charts import render_all
 from bot.reports.labels import Labels
 from bot.reports.service import build_report
+from tests.bot.reports.reportdata import BMA, END, NOW, START, scenario, ticket, utc
 
 EVIL_TYPE = "<script>alert(1)</script>"
 EVIL_AGENCY = '<script>alert("a")</script> สำนักงาน & <b>'

@@ -6,12 +6,12 @@ import csv
 import io
 import json
 
-from reportdata import BMA, END, NOW, START, scenario
 from sqlalchemy.orm import Session
 
 from bot.reports.export import HEADER, SECTIONS, as_dict, csv_filename, to_csv
 from bot.reports.labels import Labels
 from bot.reports.service import build_report
+from tests.bot.reports.reportdata import BMA, END, NOW, START, scenario
 
 BOM = b"\xef\xbb\xbf"
 LABELS = Labels(agency_names={BMA: "กรุงเทพมหานคร (กทม.)", "bma-district-1004": "สำนักงานเขตบางรัก"})

@@ -14,7 +14,6 @@ from datetime import timedelta
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from reportdata import BMA, scenario
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,6 +25,7 @@ from bot.reports import views
 from bot.reports.service import bangkok_today
 from bot.staff import auth
 from bot.staff.models import AuditEntry
+from tests.bot.reports.reportdata import BMA, scenario
 
 RANGE = {"start": "2026-03-01", "end": "2026-03-10"}
 

@@ -10,10 +10,13 @@ from __future__ import annotations
 import base64
 
 import pytest
-from deskstack import Desk, user_id
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
-from ticketchat import (
+
+from bot.conversations.models import Citizen
+from bot.line.models import InboundEvent
+from bot.tickets.models import Media, Ticket, TicketEvent, TicketFollower
+from tests.support.chat import (
     ADDRESS,
     LAT,
     LON,
@@ -28,10 +31,7 @@ from ticketchat import (
     staff_token,
     ticket,
 )
-
-from bot.conversations.models import Citizen
-from bot.line.models import InboundEvent
-from bot.tickets.models import Media, Ticket, TicketEvent, TicketFollower
+from tests.support.stack import Desk, user_id
 
 pytestmark = pytest.mark.stack
 

@@ -5,19 +5,20 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from typing import Any
 
 import httpx
 import pytest
 import redis
-from deskstack import Desk, sign, user_id, wait_for
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
-from test_ticket_conversations import file_road_complaint
-from ticketchat import Chat, said
 
 from bot.conversations.models import Citizen
 from bot.line.models import InboundEvent, OutboundMessage
 from bot.tickets.models import Ticket
+from tests.bot.tickets.test_ticket_conversations import file_road_complaint
+from tests.support.chat import Chat, said
+from tests.support.stack import Desk, sign, user_id, wait_for
 
 pytestmark = pytest.mark.stack
 
@@ -82,7 +83,7 @@ def test_fifty_citizens_filing_at_once_make_fifty_tickets_and_replays_add_nothin
 
     async def one(client: httpx.AsyncClient, user: str) -> None:
         for event, content in steps:
-            body = {"userId": user, "event": event}
+            body: dict[str, Any] = {"userId": user, "event": event}
             if event == "message":
                 body["message"] = content
             else:

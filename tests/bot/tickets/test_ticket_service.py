@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -15,10 +16,10 @@ from bot.conversations.models import Citizen
 from bot.conversations.service import citizen_by_line_id
 from bot.db import aware, make_engine, make_sessionmaker, migrate, unit_of_work, utcnow
 from bot.line.models import InboundEvent, OutboundMessage
-from bot.nlu import inbox
-from bot.nlu.models import NluExample
 from bot.staff import auth
 from bot.staff import scope as scopes
+from bot.teaching import inbox
+from bot.teaching.models import NluExample
 from bot.tickets import service
 from bot.tickets.calendar import BusinessCalendar
 from bot.tickets.lifecycle import (
@@ -181,7 +182,7 @@ def test_similar_open_tickets_are_found_by_distance_and_by_text(
             router=router,
             calendar=calendar,
         )
-    args = {
+    args: dict[str, Any] = {
         "complaint_type": "complaint_road",
         "line_user_id": "Unew",
         "window": timedelta(days=7),
@@ -295,7 +296,7 @@ def test_staff_passwords_are_hashed_and_tokens_expire(sessions: sessionmaker[Ses
 def test_an_agent_corrects_the_type_the_ticket_is_routed_again_and_the_nlu_learns(
     sessions: sessionmaker[Session], router: Router, calendar: BusinessCalendar
 ) -> None:
-    from bot.nlu import inbox
+    from bot.teaching import inbox
 
     words = "น้ำประปาไม่ไหลมาสามวันแล้ว ท่อแตกหน้าบ้าน ช่วยด้วยค่ะ"
     with unit_of_work(sessions) as session:

@@ -6,7 +6,6 @@ import asyncio
 import json
 from datetime import timedelta
 
-from deskstack import free_port, sign
 from fastapi.testclient import TestClient
 from redis.asyncio import Redis
 from sqlalchemy import select, update
@@ -17,6 +16,7 @@ from bot.line.models import InboundEvent
 from bot.main import create_app
 from bot.queue import EventQueue
 from bot.worker.runner import Worker
+from tests.support.stack import free_port, sign
 
 
 def test_redis_down_webhooks_are_stored_then_swept_into_the_queue(
