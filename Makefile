@@ -22,11 +22,12 @@ find_python = $(shell for c in "$$(command -v python$(1))" \
 	$$(ls -d "$$(pyenv root 2>/dev/null)"/versions/$(1).*/bin/python$(1) 2>/dev/null | sort -rV); do \
 	[ -n "$$c" ] && "$$c" -c 'import sys' >/dev/null 2>&1 && { echo "$$c"; break; }; done)
 
-.PHONY: help run test lint typecheck test-nlu test-bot env compose-check browser model bench chaos clean
+.PHONY: help run test test-fast lint typecheck test-nlu test-bot env compose-check browser model bench chaos clean
 
 help:
 	@echo "make run   - the whole desk on 127.0.0.1:8000 (simulator at /simulator)"
 	@echo "make test  - lint, type checks and every test"
+	@echo "make test-fast - the tests without processes, Rasa or a browser (a couple of minutes)"
 
 $(VENV)/.synced: pyproject.toml uv.lock
 	@py="$(call find_python,3.11)"; [ -n "$$py" ] || { echo "Python 3.11 is needed (python3.11 on PATH or pyenv)"; exit 1; }; \
@@ -76,6 +77,7 @@ lint: $(VENV)/.synced
 
 typecheck: $(VENV)/.synced
 	$(VENV)/bin/mypy bot actions nlu
+	$(VENV)/bin/mypy tests/bot tests/actions tests/support bench
 
 compose-check: $(VENV)/.synced
 	$(VENV)/bin/docker-compose -f docker-compose.yml config -q
@@ -88,6 +90,12 @@ test-bot: env $(MODEL) browser
 	$(VENV)/bin/pytest --ignore=tests/nlu; rc=$$?; [ $$rc -eq 5 ] && rc=0; exit $$rc
 
 test: lint typecheck compose-check test-nlu test-bot
+
+# The fast tier: no process of its own, no Rasa, no browser (PostgreSQL and Redis are
+# real); a couple of minutes. `make test` runs it too, with everything else.
+test-fast: $(VENV)/.synced
+	$(VENV)/bin/pytest tests/bot tests/actions -q -m "not stack and not browser and not processes"; \
+		rc=$$?; [ $$rc -eq 5 ] && rc=0; exit $$rc
 
 bench: env $(MODEL)
 	@command -v wrk >/dev/null || { sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \

@@ -13,12 +13,12 @@ import redis
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, sync_playwright
 
-from bot import devstack
 from bot.config import ROOT, Settings
 from bot.main import create_app
 from tests.support.stack import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    LOGS,
     Desk,
     free_port,
     fresh_database,
@@ -30,10 +30,17 @@ REDIS_BASE = "redis://127.0.0.1:6379"
 REDIS_DB = 7
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    """Registers the markers."""
-    config.addinivalue_line("markers", "browser: drives Debian's Chromium with Playwright")
-    config.addinivalue_line("markers", "stack: needs the whole desk running (Rasa included)")
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks what a test needs from its fixtures, so no marker can be forgotten: the whole
+    desk (`stack`), a browser (`browser`), a process of its own (`processes`)."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if "desk" in fixtures:
+            item.add_marker(pytest.mark.stack)
+        if "browser" in fixtures:
+            item.add_marker(pytest.mark.browser)
+        if "private_redis" in fixtures:
+            item.add_marker(pytest.mark.processes)
 
 
 @pytest.fixture(scope="session")
@@ -73,14 +80,10 @@ def desk(
         nlu_work_dir=nlu / "work",
     )
     multiproc: Path = tmp_path_factory.mktemp("prometheus")
-    env = devstack.base_env(settings, {"PROMETHEUS_MULTIPROC_DIR": str(multiproc)})
-    procs = devstack.processes(settings, with_redis=False, with_standin=True, model=model)
-    stack = Desk(settings=settings, env=env, procs={p.name: p for p in procs})
-    shutil.rmtree(ROOT / "var" / "test-logs", ignore_errors=True)
-    for name in stack.procs:
-        stack.start(name)
+    stack = Desk(settings, logs=LOGS, env={"PROMETHEUS_MULTIPROC_DIR": str(multiproc)}, model=model)
+    shutil.rmtree(LOGS, ignore_errors=True)
     try:
-        stack.wait_healthy(timeout=240)
+        stack.start_all(timeout=240)
         yield stack
     finally:
         stack.stop_all()

@@ -120,7 +120,7 @@ def test_messages_of_one_citizen_are_answered_in_order(desk: Desk) -> None:
     assert GREETING_MARK in said[0]
     assert THANKS_MARK in said[1]
     assert HANDOFF_MARK in said[2]
-    time.sleep(2)
+    desk.wait_settled(user)
     assert len(desk.delivered(user)) == 3  # the last one went to staff: the bot is silent
 
 
@@ -182,7 +182,7 @@ def test_a_redelivered_event_is_not_answered_twice(desk: Desk) -> None:
     event_id = sent["body"]["events"][0]["webhookEventId"]
     response = httpx.post(f"{desk.line}/__redeliver", json={"webhookEventId": event_id})
     assert response.status_code == 200
-    time.sleep(2)
+    desk.wait_settled(user)
     assert len(desk.delivered(user)) == 1
     assert len(events_of(desk, user)) == 1
 
@@ -221,7 +221,7 @@ def test_worker_killed_mid_send_delivers_exactly_once(desk: Desk) -> None:
         httpx.delete(f"{desk.line}/__faults")
     desk.start("worker")
     delivered = desk.wait_delivered(user, 1, timeout=60)
-    time.sleep(2)
+    desk.wait_settled(user)
     assert len(desk.delivered(user)) == 1
     assert GREETING_MARK in texts(delivered)[0]
     [event] = events_of(desk, user)
@@ -356,7 +356,7 @@ def test_worker_killed_while_rasa_is_down_answers_once_after(desk: Desk) -> None
         desk.start("rasa")
         desk.start("worker")
     delivered = desk.wait_delivered(user, 2, timeout=180)
-    time.sleep(2)
+    desk.wait_settled(user)
     said = texts(desk.delivered(user))
     assert len(said) == 2
     assert GREETING_MARK in said[1]

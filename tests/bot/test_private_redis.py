@@ -11,6 +11,8 @@ import redis
 
 from tests.support.stack import free_port, start_redis
 
+pytestmark = pytest.mark.processes
+
 
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL])
 def test_queue_entries_pending_and_conversations_survive_a_restart(

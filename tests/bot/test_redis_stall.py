@@ -24,6 +24,8 @@ from bot.main import create_app
 from bot.queue import EventQueue
 from tests.support.stack import Served, free_port, sign, start_redis, wait_for
 
+pytestmark = pytest.mark.processes
+
 
 @pytest.fixture
 def settings(settings: Settings, own_database: str) -> Settings:

@@ -9,8 +9,12 @@ import subprocess
 import sys
 import threading
 
+import pytest
+
 from bot.config import ROOT
 from tests.support.stack import wait_for
+
+pytestmark = pytest.mark.processes
 
 SCRIPT = """
 import sys

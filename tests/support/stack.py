@@ -11,9 +11,8 @@ import subprocess
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ import uvicorn
 from bot import devstack
 from bot.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: F401 - re-exported
 from bot.config import ROOT, Settings
+from bot.dev.stack import LocalDesk, free_port, local_settings, wait_for  # noqa: F401 - re-exported
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -43,13 +43,6 @@ def fresh_database(prefix: str) -> Iterator[str]:
 
 
 LOGS = ROOT / "var" / "test-logs"
-
-
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Served:
@@ -85,19 +78,7 @@ REDIS_URL = "redis://127.0.0.1:6379/7"
 
 def make_settings(pg_url: str, redis_prefix: str, **overrides: object) -> Settings:
     """Test settings on free ports, the session's database and Redis prefix."""
-    gateway, standin, rasa, actions = (free_port() for _ in range(4))
     values: dict[str, object] = {
-        "desk_env": "test",
-        "database_url": pg_url,
-        "redis_url": REDIS_URL,
-        "redis_prefix": redis_prefix,
-        "rasa_url": f"http://127.0.0.1:{rasa}",
-        "action_server_url": f"http://127.0.0.1:{actions}/webhook",
-        "line_api_base": f"http://127.0.0.1:{standin}",
-        "standin_port": standin,
-        "standin_webhook_url": f"http://127.0.0.1:{gateway}/line/webhook",
-        "gateway_port": gateway,
-        "worker_id": f"{redis_prefix}-worker",
         "rasa_timeout_s": 10.0,
         "retry_max_delay_s": 2.0,
         "loading_after_s": 0.0,
@@ -106,7 +87,7 @@ def make_settings(pg_url: str, redis_prefix: str, **overrides: object) -> Settin
         "office_always_open": True,
     }
     values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
+    return local_settings(pg_url, REDIS_URL, redis_prefix, **values)
 
 
 def start_redis(port: int, data: Path) -> subprocess.Popen[bytes]:
@@ -182,86 +163,41 @@ def user_id() -> str:
     return "U" + uuid.uuid4().hex
 
 
-def wait_for(check: Callable[[], Any], timeout: float, what: str, every: float = 0.1) -> Any:
-    """Polls `check` until it returns something truthy; fails with `what` on timeout."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(every)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}; last: {last!r}")
+class Desk(LocalDesk):
+    """The running desk (bot.dev.stack) and clients for the LINE side."""
 
+    def settled(self, user: str) -> bool:
+        """Whether everything of `user` is over: each stored event handled (done, skipped
+        or failed), no message to them waiting to be sent, and the queue drained."""
+        from sqlalchemy import create_engine, func, select
+        from sqlalchemy.orm import Session
 
-@dataclass
-class Desk:
-    """The running desk: its settings, processes and clients for the LINE side."""
+        from bot.line.models import InboundEvent, OutboundMessage
 
-    settings: Settings
-    env: dict[str, str]
-    procs: dict[str, devstack.Proc]
-    running: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
-
-    @property
-    def gateway(self) -> str:
-        """Base URL of the gateway."""
-        return f"http://127.0.0.1:{self.settings.gateway_port}"
-
-    @property
-    def line(self) -> str:
-        """Base URL of the LINE stand-in."""
-        return self.settings.line_api_base
-
-    def start(self, name: str) -> None:
-        """Starts one process (logs in var/test-logs/NAME.log)."""
-        proc = self.procs[name]
-        LOGS.mkdir(parents=True, exist_ok=True)
-        log = (LOGS / f"{name}.log").open("ab")
-        self.running[name] = subprocess.Popen(
-            proc.argv, env={**self.env, **proc.env}, cwd=ROOT, stdout=log, stderr=log
-        )
-
-    def stop(self, name: str, kill: bool = False) -> None:
-        """Stops one process: SIGTERM (or SIGKILL, like a crash) and waits."""
-        process = self.running.pop(name, None)
-        if process is None:
-            return
-        if kill:
-            process.kill()
-        else:
-            process.terminate()
+        engine = create_engine(self.settings.database_url)
         try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            with Session(engine) as session:
+                open_events = session.scalar(
+                    select(func.count()).where(
+                        InboundEvent.line_user_id == user,
+                        InboundEvent.status.not_in(("done", "skipped", "failed")),
+                    )
+                )
+                open_sends = session.scalar(
+                    select(func.count()).where(
+                        OutboundMessage.line_user_id == user,
+                        OutboundMessage.status == "pending",
+                    )
+                )
+        finally:
+            engine.dispose()
+        worker = self.health().get("components", {}).get("worker", {})
+        return not open_events and not open_sends and worker.get("queue_depth") == 0
 
-    def stop_all(self) -> None:
-        """Stops every process, gateway first."""
-        for name in reversed(list(self.running)):
-            self.stop(name)
-
-    def health(self) -> dict[str, Any]:
-        """The gateway's /healthz body (status code under 'http')."""
-        try:
-            response = httpx.get(f"{self.gateway}/healthz", timeout=5)
-        except httpx.HTTPError as error:
-            return {"http": None, "error": type(error).__name__}
-        return {"http": response.status_code, **response.json()}
-
-    def wait_healthy(self, timeout: float = 180) -> None:
-        """Waits until /healthz says every part is ready."""
-        wait_for(lambda: self.health().get("http") == 200, timeout, "a healthy desk", every=0.5)
-
-    def wait_component(self, name: str, ok: bool, timeout: float = 120) -> None:
-        """Waits until one component of /healthz is (or is not) ready."""
-
-        def check() -> bool:
-            health = self.health()
-            return bool(health.get("components", {}).get(name, {}).get("ok")) == ok
-
-        wait_for(check, timeout, f"{name} ok={ok}", every=0.5)
+    def wait_settled(self, user: str, timeout: float = 60) -> None:
+        """Waits until `user`'s events are all handled and nothing is left to send to them:
+        what was delivered by then is all that ever will be (instead of sleeping)."""
+        wait_for(lambda: self.settled(user), timeout, "the desk settled for the user", every=0.2)
 
     # The LINE side ------------------------------------------------------------------
 

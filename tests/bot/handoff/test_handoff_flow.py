@@ -57,9 +57,9 @@ def _follow(desk: Desk, chat: Chat, name: str) -> None:
     chat._await_handled(sent)
 
 
-def _quiet(chat: Chat, seconds: float = 2.0) -> list[dict[str, Any]]:
-    """Whatever reached the citizen in the next seconds without them writing."""
-    time.sleep(seconds)
+def _quiet(chat: Chat) -> list[dict[str, Any]]:
+    """Whatever reached the citizen, once the desk has nothing left to do for them."""
+    chat.desk.wait_settled(chat.user)
     new = chat.desk.delivered(chat.user)[chat.seen :]
     chat.seen += len(new)
     return [d["message"] for d in new]

@@ -14,6 +14,8 @@ from bot import devstack
 from bot.config import ROOT
 from bot.teaching.cli import DEFAULT_MODEL, app
 
+pytestmark = pytest.mark.processes
+
 needs_model = pytest.mark.skipif(
     not DEFAULT_MODEL.is_file() or not (devstack.RASA_VENV / "bin" / "python").is_file(),
     reason="needs models/desk.tar.gz and .venv-rasa (make model)",

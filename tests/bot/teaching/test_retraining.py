@@ -69,20 +69,18 @@ def test_admins_teach_the_bot_and_a_broken_model_is_refused(desk: Desk) -> None:
         # 20 citizens keep chatting while the model is swapped: every message answered.
         citizens = [user_id() for _ in range(20)]
         done = threading.Event()
-        sent: dict[str, int] = {}
+        sent: dict[str, int] = dict.fromkeys(citizens, 0)
 
         def chatting(user: str) -> None:
-            count = 0
-            while not done.is_set() or count < 3:
-                desk.say(user, "สวัสดีค่ะ" if count % 2 == 0 else "ขอบคุณค่ะ")
-                count += 1
-                time.sleep(0.3)
-            sent[user] = count
+            while not done.is_set() or sent[user] < 3:
+                desk.say(user, "สวัสดีค่ะ" if sent[user] % 2 == 0 else "ขอบคุณค่ะ")
+                sent[user] += 1
+                time.sleep(0.3)  # a person's pace, not a wait for anything
 
         threads = [threading.Thread(target=chatting, args=(u,)) for u in citizens]
         for thread in threads:
             thread.start()
-        time.sleep(1)
+        wait_for(lambda: all(desk.delivered(u) for u in citizens), 60, "every citizen chatting")
         activated = admin.post(f"/nlu/models/{model['id']}/activate", {})
         if activated.status_code == 409:  # a small drop elsewhere: say why, then force
             regressions = activated.json()["detail"]["regressions"]
@@ -91,7 +89,9 @@ def test_admins_teach_the_bot_and_a_broken_model_is_refused(desk: Desk) -> None:
                 f"/nlu/models/{model['id']}/activate",
                 {"force": True, "reason": f"teaches {WORD}; drops {regressions}"},
             )
-        time.sleep(1)
+        # Everyone writes again once the new model serves, then stops.
+        before = dict(sent)
+        wait_for(lambda: all(sent[u] > before[u] for u in citizens), 60, "chat after the swap")
         done.set()
         for thread in threads:
             thread.join()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from typing import Any
 
 import httpx
@@ -153,7 +152,8 @@ def test_fifty_citizens_filing_at_once_make_fifty_tickets_and_replays_add_nothin
             },
         )
         assert response.status_code == 200
-    time.sleep(5)
+    for user in users:
+        desk.wait_settled(user)
     assert filed() == 50
     with Session(engine) as session:
         sends_after = session.scalar(
