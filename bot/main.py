@@ -30,6 +30,7 @@ from bot.teaching import admin_views as nlu_admin_views
 from bot.teaching import page as nlu_page
 from bot.teaching import views as nlu_views
 from bot.tickets import views as ticket_views
+from bot.web import views as web_views
 from bot.worker.rasa import RasaClient
 
 
@@ -97,6 +98,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(nlu_page.router)
     app.include_router(dead_letter_views.router)
     app.include_router(apidocs.router)
+    # Every page's CSS and JS; the simulator's only where the simulator is (below).
+    app.include_router(web_views.static_router(development=settings.desk_env != "production"))
     if settings.desk_env != "production":
         # The simulator signs webhooks with the channel secret: never in production, where
         # the development-only package is not even imported.

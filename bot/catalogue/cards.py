@@ -109,6 +109,25 @@ def _section(label: str, lines: list[str]) -> dict[str, Any]:
     }
 
 
+def _bubble(
+    body: list[dict[str, Any]], buttons: list[dict[str, Any]], size: str | None = None
+) -> dict[str, Any]:
+    """A bubble of `body` lines, with `buttons` in its footer when there are any."""
+    bubble: dict[str, Any] = {
+        "type": "bubble",
+        **({"size": size} if size else {}),
+        "body": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": body},
+    }
+    if buttons:
+        bubble["footer"] = {
+            "type": "box",
+            "layout": "vertical",
+            "spacing": "sm",
+            "contents": buttons,
+        }
+    return bubble
+
+
 def _button(label: str, uri: str, *, primary: bool = False) -> dict[str, Any]:
     return {
         "type": "button",
@@ -181,19 +200,7 @@ def service_bubble(service: Service, *, category: Category | None = None) -> dic
         if len(label) > MAX_LABEL:
             label = LABELS["online"]
         buttons.append(_button(label, url))
-    bubble: dict[str, Any] = {
-        "type": "bubble",
-        "size": "mega",
-        "body": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": body},
-    }
-    if buttons:
-        bubble["footer"] = {
-            "type": "box",
-            "layout": "vertical",
-            "spacing": "sm",
-            "contents": buttons,
-        }
-    return bubble
+    return _bubble(body, buttons, size="mega")
 
 
 def service_alt_text(service: Service) -> str:
@@ -232,17 +239,7 @@ def agency_message(agency: Agency) -> dict[str, Any]:
         buttons.append(_button(f"{LABELS['call']} {agency.hotline}", tel, primary=True))
     if url := _https(agency.website):
         buttons.append(_button(LABELS["website"], url))
-    bubble: dict[str, Any] = {
-        "type": "bubble",
-        "body": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": body},
-    }
-    if buttons:
-        bubble["footer"] = {
-            "type": "box",
-            "layout": "vertical",
-            "spacing": "sm",
-            "contents": buttons,
-        }
+    bubble = _bubble(body, buttons)
     alt = [agency.name]
     if agency.hotline:
         alt.append(f"{LABELS['call']} {agency.hotline}")

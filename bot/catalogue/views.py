@@ -1,28 +1,21 @@
 """The public catalogue: GET /services (a page citizens can search) and its JSON API.
 
-The catalogue is the process context's (bot.context), loaded once at start.
+The catalogue is the process context's (bot.context), loaded once at start. The page's
+CSS and JS are bot/catalogue/static, served by bot.web.views.
 """
 
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from fastapi.responses import HTMLResponse
 
 from bot.catalogue.cards import tel_uri, thai_date
 from bot.catalogue.schemas import AgencyMatch, Match, Service
 from bot.deps import CatalogueDep
+from bot.web import pages as web
 
-HERE = Path(__file__).resolve().parent
-# Only these files are served: the names are fixed, so no path from the URL reaches disk.
-STATIC_FILES = {
-    "services.css": "text/css; charset=utf-8",
-    "services.js": "text/javascript; charset=utf-8",
-}
 # Nothing from elsewhere, no inline script: a service text that slipped past escaping
 # still could not run script.
 PAGE_HEADERS = {
@@ -38,14 +31,12 @@ MAX_QUERY = 200
 PAGE_RESULTS = 8
 
 
-@cache
-def _templates() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"])
-    )
-    env.filters["thai_date"] = thai_date
-    env.filters["tel"] = lambda hotline: tel_uri(hotline) or ""
-    return env
+def _tel(hotline: str) -> str:
+    return tel_uri(hotline) or ""
+
+
+# The filters the page's templates use (bot.web.pages keeps them in the one environment).
+FILTERS: web.Filters = {"thai_date": thai_date, "tel": _tel}
 
 
 QueryText = Annotated[str, Query(min_length=1, max_length=MAX_QUERY)]
@@ -65,32 +56,16 @@ def services_page(
     matches = catalogue.search(query=query, limit=PAGE_RESULTS) if query else []
     agencies = {a.id: a for a in catalogue.agencies}
     base = request.scope.get("root_path", "").rstrip("/")
-    html = (
-        _templates()
-        .get_template("services.html")
-        .render(
-            base=base,
-            query=query,
-            matches=matches,
-            services={s.id: s for s in catalogue.services},
-            categories=catalogue.by_category(),
-            agencies=agencies,
-        )
-    )
-    return HTMLResponse(html, headers=PAGE_HEADERS)
-
-
-@router.get("/services/static/{name}", include_in_schema=False)
-def services_static(name: str) -> FileResponse:
-    """The page's own CSS and JavaScript."""
-    media_type = STATIC_FILES.get(name)
-    if media_type is None:
-        raise HTTPException(status_code=404)
-    return FileResponse(
-        HERE / "static" / name,
-        media_type=media_type,
-        headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
-    )
+    values = {
+        "root": base,
+        "base": base,
+        "query": query,
+        "matches": matches,
+        "services": {s.id: s for s in catalogue.services},
+        "categories": catalogue.by_category(),
+        "agencies": agencies,
+    }
+    return web.page("catalogue/services.html", values, headers=PAGE_HEADERS, filters=FILTERS)
 
 
 @router.get("/api/services", summary="Every service")

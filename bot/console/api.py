@@ -24,7 +24,7 @@ from bot.staff import scope as scopes
 from bot.staff.auth import StaffUser
 from bot.tickets import schemas
 from bot.tickets import service as tickets
-from bot.tickets.lifecycle import COMPLAINT_TYPES_TH
+from bot.tickets.lifecycle import COMPLAINT_TYPES_TH, STATUS_TH
 from bot.tickets.routing import Router
 
 router = APIRouter(include_in_schema=False)
@@ -57,7 +57,8 @@ def _conversation_out(
 
 @router.get("/console/api/me")
 async def me(context: ContextDep, staff: ConsoleStaffDep) -> dict[str, Any]:
-    """The signed-in staff member and what the console offers them."""
+    """The signed-in staff member and what the console offers them, with the Thai labels
+    it shows (from their one home in Python, never copied into console.js)."""
     agencies = context.router.agencies()
     return {
         "id": staff.id,
@@ -69,6 +70,7 @@ async def me(context: ContextDep, staff: ConsoleStaffDep) -> dict[str, Any]:
         "queues": [{"id": a.id, "name": a.name} for a in agencies if a.parent_id is None],
         "canned": present.canned_responses(),
         "complaint_types": [{"id": k, "name": v} for k, v in COMPLAINT_TYPES_TH.items()],
+        "statuses": [{"id": k, "name": v} for k, v in STATUS_TH.items()],
     }
 
 

@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import contextlib
 from datetime import timedelta
-from functools import cache
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request, Response, status
+from fastapi import APIRouter, Form, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from redis.exceptions import RedisError
 from sqlalchemy.orm import Session
 
@@ -23,14 +20,10 @@ from bot.db import unit_of_work
 from bot.deps import ContextDep
 from bot.handoff import live
 from bot.staff import auth, limits
+from bot.web import pages as web
 
 router = APIRouter(include_in_schema=False)
 
-HERE = Path(__file__).resolve().parent
-STATIC_FILES = {
-    "console.css": "text/css; charset=utf-8",
-    "console.js": "text/javascript; charset=utf-8",
-}
 # No inline script, nothing from elsewhere: citizen text that slipped past the safe DOM
 # code still could not run. Photos come from this host only.
 PAGE_HEADERS = staff_page_headers(
@@ -40,29 +33,7 @@ PAGE_HEADERS = staff_page_headers(
 )
 
 
-@cache
-def _templates() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"])
-    )
-
-
-def _page(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    html = _templates().get_template(name).render(**context)
-    return HTMLResponse(html, status_code=status_code, headers=PAGE_HEADERS)
-
-
-# Pages ---------------------------------------------------------------------------------
-
-
-@router.get("/console/static/{name}")
-async def static_file(name: str) -> Response:
-    """The console's own CSS and JS (fixed names only)."""
-    media_type = STATIC_FILES.get(name)
-    if media_type is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND)
-    body = (HERE / "static" / name).read_bytes()
-    return Response(body, media_type=media_type, headers={"Cache-Control": "no-cache"})
+# Pages (their CSS and JS: bot/console/static, served by bot.web.views) -------------------
 
 
 @router.get("/console/login")
@@ -74,12 +45,15 @@ async def login_page(request: Request, error: str | None = None) -> HTMLResponse
 def _login_form(request: Request, error: str | None, status_code: int = 200) -> HTMLResponse:
     settings = console_auth.settings_of(request)
     nonce = console_auth.new_login_nonce()
-    response = _page(
-        "login.html",
-        status_code,
-        csrf=console_auth.csrf_for(settings.session_secret, nonce),
-        error=error,
-        base=console_auth.PATH,
+    response = web.page(
+        "console/login.html",
+        {
+            "csrf": console_auth.csrf_for(settings.session_secret, nonce),
+            "error": error,
+            "base": console_auth.PATH,
+        },
+        headers=PAGE_HEADERS,
+        status_code=status_code,
     )
     response.set_cookie(
         console_auth.LOGIN_COOKIE, nonce, max_age=3600, **console_auth.cookie_options(settings)
@@ -162,4 +136,6 @@ async def console_page(request: Request) -> Response:
     staff = await run_in_threadpool(console_auth.page_staff, request)
     if staff is None:
         return RedirectResponse(f"{console_auth.PATH}/login", status.HTTP_303_SEE_OTHER)
-    return _page("console.html", **console_auth.page_context(request, staff))
+    return web.page(
+        "console/console.html", console_auth.page_context(request, staff), headers=PAGE_HEADERS
+    )

@@ -4,14 +4,11 @@ same as JSON under /console/api/dead-letters."""
 from __future__ import annotations
 
 import hmac
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Form, HTTPException, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
 
 from bot import queue
@@ -21,10 +18,10 @@ from bot.deadletters import service
 from bot.deps import ContextDep
 from bot.errors import NotFound
 from bot.staff import auth
+from bot.web import pages as web
 
 router = APIRouter(include_in_schema=False)
 
-HERE = Path(__file__).resolve().parent
 PAGE_HEADERS = staff_page_headers(
     "default-src 'none'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
     "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
@@ -35,13 +32,6 @@ EVENT_TH = {
     "follow": "เพิ่มเพื่อน",
     "join": "เข้ากลุ่ม",
 }
-
-
-@cache
-def _templates() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"])
-    )
 
 
 def _retry(session: Session, staff: auth.StaffUser, event_id: int) -> bool:
@@ -64,13 +54,17 @@ async def page(
     if staff is None:
         return RedirectResponse(f"{console_auth.PATH}/login", status.HTTP_303_SEE_OTHER)
     shown = page_context(request, staff)
-    template = _templates().get_template("dead_letters.html")
+    name = "deadletters/dead_letters.html"
     if staff.role != "admin":
-        html = template.render(**shown, forbidden=True)
-        return HTMLResponse(html, status_code=status.HTTP_403_FORBIDDEN, headers=PAGE_HEADERS)
+        return web.page(
+            name,
+            {**shown, "forbidden": True},
+            headers=PAGE_HEADERS,
+            status_code=status.HTTP_403_FORBIDDEN,
+        )
     letters = await context.read(service.list_recent)
-    html = template.render(**shown, letters=letters, event_th=EVENT_TH, retried=retried, gone=gone)
-    return HTMLResponse(html, headers=PAGE_HEADERS)
+    values = {**shown, "letters": letters, "event_th": EVENT_TH, "retried": retried, "gone": gone}
+    return web.page(name, values, headers=PAGE_HEADERS)
 
 
 @router.post("/console/dead-letters/{event_id}/retry")

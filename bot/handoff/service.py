@@ -597,9 +597,7 @@ def history(session: Session, conversation_id: int) -> list[dict[str, Any]]:
         dict(
             session.execute(
                 select(Media.line_message_id, Media.id).where(Media.line_message_id.in_(image_ids))
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         if image_ids
         else {}
@@ -612,7 +610,7 @@ def history(session: Session, conversation_id: int) -> list[dict[str, Any]]:
                 "key": f"e{event.id}",
             }
         )
-    names = dict(session.execute(select(Staff.id, Staff.display_name)).tuples().all())
+    names = dict(session.execute(select(Staff.id, Staff.display_name)).all())
     for out in session.scalars(
         select(OutboundMessage)
         .where(OutboundMessage.citizen_id == conversation.citizen_id)
@@ -729,7 +727,7 @@ def open_items(session: Session, scope: Sequence[str] | None) -> list[QueueItem]
     now = utcnow()
     positions: dict[str, int] = {}
     items = []
-    for handoff, citizen_name, agent_name in session.execute(query).tuples():
+    for handoff, citizen_name, agent_name in session.execute(query):
         position = None
         if handoff.status == WAITING:
             positions[handoff.queue] = positions.get(handoff.queue, 0) + 1
@@ -764,9 +762,7 @@ def agents(session: Session, scope: Sequence[str] | None, online: set[int]) -> l
             select(Handoff.agent_id, func.count())
             .where(Handoff.status == ACTIVE)
             .group_by(Handoff.agent_id)
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     return [
         {
@@ -793,7 +789,7 @@ def recent_conversations(
             .where(~Citizen.line_user_id.startswith("erased:"))
             .order_by(Conversation.last_message_at.desc())
             .limit(limit)
-        ).tuples()
+        )
     )
 
 

@@ -1,15 +1,12 @@
-"""The report page's HTML (Jinja2, autoescaped): range form, summary, charts and tables."""
+"""The report page's HTML (bot.web's templates, autoescaped): range form, summary, charts
+and tables. Its stylesheet is bot/reports/static/reports.css, served by bot.web.views."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import astuple, dataclass
 from datetime import date
-from functools import cache
-from pathlib import Path
 from typing import Any
-
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot.catalogue.cards import thai_date
 from bot.console.auth import staff_page_headers
@@ -17,10 +14,8 @@ from bot.reports.charts import render_all
 from bot.reports.labels import Labels, duration_th
 from bot.reports.service import Report
 from bot.tickets.calendar import BANGKOK
+from bot.web import pages as web
 
-HERE = Path(__file__).resolve().parent
-# Only these files are served: fixed names, so no path from the URL reaches the disk.
-STATIC_FILES = {"reports.css": "text/css; charset=utf-8"}
 # The page has no script at all; charts are SVG images (data: URIs), styles come from
 # reports.css only.
 PAGE_HEADERS = staff_page_headers(
@@ -83,16 +78,8 @@ def _percent(part: int, whole: int) -> str:
     return f"{100 * part / whole:.0f}%" if whole else "–"
 
 
-@cache
-def _templates() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"])
-    )
-    env.filters["thai_date"] = thai_date
-    env.filters["duration"] = duration_th
-    env.filters["number"] = _number
-    env.globals["percent"] = _percent
-    return env
+# The filters reports.html uses (bot.web.pages keeps them in the one environment).
+FILTERS: web.Filters = {"thai_date": thai_date, "duration": duration_th, "number": _number}
 
 
 def render(
@@ -127,5 +114,6 @@ def render(
         "time_rows": time_rows(report) if report else [],
         "tz": BANGKOK,
         "generated": report.generated_at.astimezone(BANGKOK) if report else None,
+        "percent": _percent,
     }
-    return _templates().get_template("reports.html").render(values)
+    return web.render("reports/reports.html", values, filters=FILTERS)

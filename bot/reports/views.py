@@ -42,20 +42,6 @@ def _range(start: date | None, end: date | None) -> tuple[date, date]:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
 
 
-@router.get("/console/reports/static/{name}")
-async def static_file(name: str) -> Response:
-    """The page's own CSS (fixed names only)."""
-    media_type = page.STATIC_FILES.get(name)
-    if media_type is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND)
-    body = (page.HERE / "static" / name).read_bytes()
-    return Response(
-        body,
-        media_type=media_type,
-        headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
-    )
-
-
 @router.get("/console/reports", response_class=HTMLResponse)
 async def reports_page(
     request: Request, context: ContextDep, start: date | None = None, end: date | None = None

@@ -45,6 +45,21 @@ def local_time(moment: datetime) -> str:
     return f"{thai_date(local.date())} {local:%H:%M}"
 
 
+def _progress_footer(ticket: Ticket) -> dict[str, Any]:
+    """The footer with the button that shows the ticket's progress."""
+    return {
+        "type": "box",
+        "layout": "vertical",
+        "contents": [
+            _action_button(
+                "ดูความคืบหน้า",
+                payload("check_status", ticket_id=ticket.id),
+                f"ติดตามเรื่อง {ticket.id}",
+            )
+        ],
+    }
+
+
 def _text(text: str, **style: Any) -> dict[str, Any]:
     return {"type": "text", "text": text or " ", "wrap": True, **style}
 
@@ -288,17 +303,7 @@ def tickets_message(tickets: list[Ticket], agency_names: dict[str, str]) -> dict
                         _text(local_time(ticket.created_at), size="xs", color=MUTED),
                     ],
                 },
-                "footer": {
-                    "type": "box",
-                    "layout": "vertical",
-                    "contents": [
-                        _action_button(
-                            "ดูความคืบหน้า",
-                            payload("check_status", ticket_id=ticket.id),
-                            f"ติดตามเรื่อง {ticket.id}",
-                        )
-                    ],
-                },
+                "footer": _progress_footer(ticket),
             }
         )
     alt = "เรื่องที่คุณแจ้งไว้: " + ", ".join(
@@ -358,17 +363,7 @@ def status_notice(ticket: Ticket, event: TicketEvent) -> dict[str, Any]:
         "size": "mega",
         "header": _status_header(ticket),
         "body": {"type": "box", "layout": "vertical", "contents": lines},
-        "footer": {
-            "type": "box",
-            "layout": "vertical",
-            "contents": [
-                _action_button(
-                    "ดูความคืบหน้า",
-                    payload("check_status", ticket_id=ticket.id),
-                    f"ติดตามเรื่อง {ticket.id}",
-                )
-            ],
-        },
+        "footer": _progress_footer(ticket),
     }
     message = _flex(f"อัปเดตเรื่อง {ticket.id}: {status}", bubble)
     if ticket.status == "resolved":

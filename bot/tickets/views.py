@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request, Response, status
 from sqlalchemy.orm import Session
 
-from bot.db import unit_of_work
 from bot.deps import ContextDep
-from bot.staff import auth, limits
+from bot.staff import flows as staff_flows
+from bot.staff import limits
 from bot.staff.auth import StaffDep
 from bot.tickets import flows, schemas, service
 from bot.tickets.lifecycle import (
@@ -46,17 +47,8 @@ async def sign_in(
 ) -> dict[str, Any]:
     """OAuth2 password flow: a bearer token for the staff API."""
 
-    def work() -> dict[str, Any] | None:
-        with unit_of_work(context.sessions) as session:
-            user = auth.authenticate(session, username, password)
-            if user is None:
-                return None
-            token, expires = auth.issue_token(
-                session, user.id, timedelta(hours=context.settings.api_token_ttl_hours)
-            )
-            auth.audit(session, user, "api_sign_in", None)
-            return {"access_token": token, "expires_at": expires}
-
+    ttl = timedelta(hours=context.settings.api_token_ttl_hours)
+    work = partial(staff_flows.sign_in, context.sessions, username, password, ttl=ttl, door="api")
     try:
         issued = await limits.attempt_request(request, username, work)
     except limits.SignInRefused as refused:
@@ -77,7 +69,8 @@ async def sign_in(
             "wrong username or password",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    return issued
+    token, expires = issued
+    return {"access_token": token, "expires_at": expires}
 
 
 @router.get("/tickets", response_model=TicketPage)

@@ -12,8 +12,10 @@ import pytest
 import redis
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, sync_playwright
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import ROOT, Settings
+from bot.db import make_engine, make_sessionmaker, migrate
 from bot.main import create_app
 from tests.support.stack import (
     CHROMIUM,
@@ -87,6 +89,22 @@ def desk(
         yield stack
     finally:
         stack.stop_all()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sessions(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    """A session factory on a migrated database, once on SQLite (what `make run` uses) and
+    once on PostgreSQL (production): a fresh SQLite file, or the test session's PostgreSQL
+    database, which other tests share (so tests key their data by fresh ids)."""
+    url = (
+        f"sqlite:///{tmp_path / 'desk.db'}"
+        if request.param == "sqlite"
+        else str(request.getfixturevalue("pg_url"))
+    )
+    migrate(url)
+    engine = make_engine(url)
+    yield make_sessionmaker(engine)
+    engine.dispose()
 
 
 @pytest.fixture

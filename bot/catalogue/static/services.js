@@ -9,7 +9,7 @@ const input = document.getElementById("q");
 const results = document.getElementById("results");
 const list = document.getElementById("result-list");
 const empty = document.getElementById("results-empty");
-const api = document.body.dataset.searchApi;
+const searchApi = document.body.dataset.searchApi;
 
 let sequence = 0;
 let timer = 0;
@@ -39,7 +39,7 @@ function show(matches) {
 
 async function search(query) {
   const mine = ++sequence;
-  const url = `${api}?q=${encodeURIComponent(query)}&limit=${LIMIT}`;
+  const url = `${searchApi}?q=${encodeURIComponent(query)}&limit=${LIMIT}`;
   let matches = [];
   try {
     const response = await fetch(url, { headers: { Accept: "application/json" } });

@@ -1,18 +1,14 @@
 // The agent console: the live queue, one conversation at a time, replies and tickets.
 // Every piece of citizen (or staff) text goes into the page with textContent, never as
 // HTML: a message like <img onerror=...> sent from LINE shows as the characters it is.
+// The Thai names of ticket statuses and complaint types come from /me (their home is
+// bot/tickets/lifecycle.py), not from copies here.
 
-const base = document.body.dataset.base;
-const csrf = document.querySelector('meta[name="csrf-token"]').content;
+import { $, api, base, csrf, el } from "../web/desk.js";
+
 const staffId = Number(document.body.dataset.staffId);
 const role = document.body.dataset.role;
-const $ = (id) => document.getElementById(id);
 
-const STATUS_TH = {
-  received: "รับเรื่องแล้ว", forwarded: "ส่งต่อหน่วยงานแล้ว", in_progress: "กำลังดำเนินการ",
-  resolved: "ดำเนินการเสร็จแล้ว", closed: "ปิดเรื่องแล้ว", rejected: "ไม่สามารถรับเรื่องได้",
-  duplicate: "รวมกับเรื่องเดิม",
-};
 const HANDOFF_TH = {
   waiting: "รอเจ้าหน้าที่", active: "กำลังดูแล", ended: "จบแล้ว", cancelled: "ผู้ใช้ยกเลิก",
   transferred: "โอนแล้ว", closed: "ปิดแล้ว",
@@ -23,36 +19,6 @@ const REASON_TH = {
 };
 
 const state = { me: null, items: [], agents: [], current: null, conversation: null, keys: new Set() };
-
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(props)) {
-    if (key === "dataset") Object.assign(node.dataset, value);
-    else if (key === "text") node.textContent = value;
-    else node[key] = value;
-  }
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
-
-async function api(method, path, body) {
-  const response = await fetch(`${base}/api${path}`, {
-    method,
-    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    credentials: "same-origin",
-  });
-  if (response.status === 401) {
-    window.location.assign(`${base}/login`);
-    throw new Error("signed out");
-  }
-  const data = response.headers.get("content-type")?.includes("json") ? await response.json() : null;
-  if (!response.ok) {
-    const detail = data?.detail;
-    throw new Error(detail?.message || (typeof detail === "string" ? detail : `HTTP ${response.status}`));
-  }
-  return data;
-}
 
 function showError(message) {
   const box = $("error");
@@ -226,8 +192,8 @@ function renderTickets() {
   list.replaceChildren();
   for (const ticket of state.conversation.tickets) {
     const select = el("select", { dataset: { testid: "ticket-status" } });
-    for (const [value, label] of Object.entries(STATUS_TH)) {
-      select.append(el("option", { value, text: label, selected: value === ticket.status }));
+    for (const item of state.me.statuses) {
+      select.append(el("option", { value: item.id, text: item.name, selected: item.id === ticket.status }));
     }
     select.addEventListener("change", async () => {
       try {

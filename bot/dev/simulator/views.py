@@ -1,41 +1,28 @@
 """GET /simulator: chat with the desk as LINE users (development only).
 
 The page talks only to this router; the router forwards to the LINE stand-in's control
-endpoints (`/__send`, `/__messages`), which sign and post webhooks the way LINE does.
+endpoints (`/__send`, `/__messages`), which sign and post webhooks the way LINE does. Its
+CSS and JS are bot/dev/simulator/static, served by bot.web.views outside production only.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from functools import cache
-from pathlib import Path
 from typing import Annotated, Any
 
 import httpx
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from bot.config import Settings, get_settings
 from bot.dev.simulator import texts
 from bot.dev.simulator.schemas import USER_ID_PATTERN, SimulatedSend
+from bot.web import pages as web
 
 log = logging.getLogger(__name__)
 
 
-HERE = Path(__file__).resolve().parent
-# Only these files are served: the names are fixed, so no path from the URL reaches disk.
-STATIC_FILES = {
-    "simulator.css": "text/css; charset=utf-8",
-    "app.js": "text/javascript; charset=utf-8",
-    "actions.js": "text/javascript; charset=utf-8",
-    "composer.js": "text/javascript; charset=utf-8",
-    "api.js": "text/javascript; charset=utf-8",
-    "store.js": "text/javascript; charset=utf-8",
-    "render.js": "text/javascript; charset=utf-8",
-    "flex.js": "text/javascript; charset=utf-8",
-}
 # The page loads nothing from elsewhere and runs no inline script: a message that slips
 # past the safe DOM code still cannot run script. Images may come from the desk's host.
 PAGE_HEADERS = {
@@ -50,13 +37,6 @@ PAGE_HEADERS = {
 }
 SEND_TIMEOUT_S = 15.0  # the stand-in waits for the desk's webhook answer (up to 5 s)
 READ_TIMEOUT_S = 5.0
-
-
-@cache
-def _templates() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"])
-    )
 
 
 def settings_of(request: Request) -> Settings:
@@ -94,26 +74,14 @@ router = APIRouter(tags=["simulator"], dependencies=[Depends(development_only)])
 @router.get("/simulator", response_class=HTMLResponse, include_in_schema=False)
 async def simulator_page(request: Request, settings: SettingsDep) -> HTMLResponse:
     """The chat page."""
-    base = request.scope.get("root_path", "").rstrip("/") + "/simulator"
-    html = (
-        _templates()
-        .get_template("simulator.html")
-        .render(base=base, standin=settings.line_api_base, bot_name=texts.BOT_NAME)
-    )
-    return HTMLResponse(html, headers=PAGE_HEADERS)
-
-
-@router.get("/simulator/static/{name}", include_in_schema=False)
-async def simulator_static(name: str) -> FileResponse:
-    """The page's own CSS and JavaScript."""
-    media_type = STATIC_FILES.get(name)
-    if media_type is None:
-        raise HTTPException(status_code=404)
-    return FileResponse(
-        HERE / "static" / name,
-        media_type=media_type,
-        headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
-    )
+    root = request.scope.get("root_path", "").rstrip("/")
+    values = {
+        "root": root,
+        "base": root + "/simulator",
+        "standin": settings.line_api_base,
+        "bot_name": texts.BOT_NAME,
+    }
+    return web.page("simulator/simulator.html", values, headers=PAGE_HEADERS)
 
 
 @router.post("/simulator/api/send")

@@ -1,12 +1,10 @@
 // The admins' NLU page: the inbox of messages the bot did not understand, the examples
 // admins added, retraining with live progress, and the model registry (compare,
-// activate, force with a reason, roll back). Talks to /console/api/nlu like the console
-// does (session cookie, X-CSRF-Token header). Every piece of citizen text goes into the
-// page with textContent, never as HTML.
+// activate, force with a reason, roll back). Talks to /console/api/nlu with the console's
+// api() (desk.js: session cookie, X-CSRF-Token header). Every piece of citizen text goes
+// into the page with textContent, never as HTML.
 
-const base = document.body.dataset.base;
-const csrf = document.querySelector('meta[name="csrf-token"]').content;
-const $ = (id) => document.getElementById(id);
+import { $, api, el } from "../web/desk.js";
 
 const STATUS_TH = {
   queued: "รอคิว", training: "กำลังฝึก", evaluating: "กำลังประเมินผล", ready: "พร้อมใช้", failed: "ล้มเหลว",
@@ -20,46 +18,6 @@ const STAGE_PERCENT = {
 const POLL_MS = 1500;
 
 const state = { intents: [], groups: [], models: [], selected: null, polling: null, pollTimer: null };
-
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(props)) {
-    if (key === "dataset") Object.assign(node.dataset, value);
-    else if (key === "text") node.textContent = value;
-    else node[key] = value;
-  }
-  for (const child of children) if (child !== null && child !== undefined) node.append(child);
-  return node;
-}
-
-class ApiError extends Error {
-  constructor(message, status, detail) {
-    super(message);
-    this.status = status;
-    this.detail = detail;
-  }
-}
-
-// The same call as the console's: JSON, the session's CSRF token, same-origin cookies.
-async function api(method, path, body) {
-  const response = await fetch(`${base}/api/nlu${path}`, {
-    method,
-    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    credentials: "same-origin",
-  });
-  if (response.status === 401) {
-    window.location.assign(`${base}/login`);
-    throw new ApiError("signed out", 401, null);
-  }
-  const data = response.headers.get("content-type")?.includes("json") ? await response.json() : null;
-  if (!response.ok) {
-    const detail = data?.detail;
-    const message = detail?.message || (typeof detail === "string" ? detail : `HTTP ${response.status}`);
-    throw new ApiError(message, response.status, detail);
-  }
-  return data;
-}
 
 function showError(message) {
   const box = $("error");
@@ -110,7 +68,7 @@ function fillIntentOptions(select, keepFirst) {
 
 async function loadInbox() {
   const params = new URLSearchParams({ max_confidence: $("max-confidence").value, days: $("days").value });
-  const data = await api("GET", `/inbox?${params}`);
+  const data = await api("GET", `/nlu/inbox?${params}`);
   state.groups = data.groups;
   renderInbox();
 }
@@ -182,7 +140,7 @@ async function labelGroups(nodes, forcedIntent = "") {
   }
   for (const [source, items] of bySource) {
     for (let start = 0; start < items.length; start += 500) {
-      await api("POST", "/labels", { items: items.slice(start, start + 500), source });
+      await api("POST", "/nlu/labels", { items: items.slice(start, start + 500), source });
     }
   }
   const gone = new Set(nodes.map((li) => li.group));
@@ -198,7 +156,7 @@ async function labelGroups(nodes, forcedIntent = "") {
 
 async function loadExamples() {
   const intent = $("example-filter").value;
-  const data = await api("GET", `/examples${intent ? `?intent=${encodeURIComponent(intent)}` : ""}`);
+  const data = await api("GET", `/nlu/examples${intent ? `?intent=${encodeURIComponent(intent)}` : ""}`);
   const rows = $("example-rows");
   rows.replaceChildren(...data.items.map(exampleRow));
   rows.dataset.filter = intent; // which list is shown (tests wait for it)
@@ -217,13 +175,13 @@ function exampleRow(example) {
     if (text.value.trim() !== example.text) body.text = text.value;
     if (intent.value && intent.value !== example.intent) body.intent = intent.value;
     if (!Object.keys(body).length) return;
-    const changed = await api("PUT", `/examples/${example.id}`, body);
+    const changed = await api("PUT", `/nlu/examples/${example.id}`, body);
     tr.replaceWith(exampleRow(changed));
     flash("บันทึกตัวอย่างแล้ว");
   }));
   const remove = el("button", { type: "button", className: "danger", text: "ลบ", dataset: { testid: "example-remove" } });
   remove.addEventListener("click", () => guarded(async () => {
-    await api("DELETE", `/examples/${example.id}`);
+    await api("DELETE", `/nlu/examples/${example.id}`);
     tr.remove();
     flash("ลบตัวอย่างแล้ว (จะไม่ใช้ในการฝึกครั้งต่อไป)");
   }));
@@ -238,7 +196,7 @@ async function addExample(event) {
   const text = $("new-text").value.trim();
   const intent = $("new-intent").value;
   if (!text || !intent) return;
-  await api("POST", "/labels", { items: [{ text, intent }], source: "console" });
+  await api("POST", "/nlu/labels", { items: [{ text, intent }], source: "console" });
   $("new-text").value = "";
   flash("เพิ่มตัวอย่างแล้ว");
   await loadExamples();
@@ -248,7 +206,7 @@ async function addExample(event) {
 
 async function train() {
   try {
-    const started = await api("POST", "/train");
+    const started = await api("POST", "/nlu/train");
     flash(`เริ่มฝึกโมเดล #${started.id} แล้ว`);
     follow(started.id);
   } catch (error) {
@@ -271,7 +229,7 @@ function follow(modelId) {
     if (state.polling !== modelId) return;
     let model;
     try {
-      model = await api("GET", `/models/${modelId}`);
+      model = await api("GET", `/nlu/models/${modelId}`);
     } catch (error) {
       if (error.status !== 401) showError(`อ่านสถานะการฝึกไม่ได้: ${error.message}`);
       state.pollTimer = setTimeout(tick, POLL_MS * 2);
@@ -312,7 +270,7 @@ function showProgress(model) {
 // The registry ---------------------------------------------------------------------------
 
 async function loadModels() {
-  const data = await api("GET", "/models");
+  const data = await api("GET", "/nlu/models");
   state.models = data.items;
   const rows = $("model-rows");
   rows.replaceChildren(...data.items.map(modelRow));
@@ -344,7 +302,7 @@ function modelRow(model) {
 async function selectModel(modelId) {
   state.selected = modelId;
   for (const row of $("model-rows").children) row.classList.toggle("selected", row.dataset.id === String(modelId));
-  const model = await api("GET", `/models/${modelId}`);
+  const model = await api("GET", `/nlu/models/${modelId}`);
   renderDetail(model);
   if (RUNNING.has(model.status) && state.polling === null) follow(model.id);
 }
@@ -458,7 +416,7 @@ function renderConfusion(confusion, changes) {
 async function activate(force, reason) {
   const modelId = state.selected;
   try {
-    const done = await api("POST", `/models/${modelId}/activate`, force ? { force: true, reason } : { force: false });
+    const done = await api("POST", `/nlu/models/${modelId}/activate`, force ? { force: true, reason } : { force: false });
     flash(`เปิดใช้โมเดล #${modelId} แล้ว (โหลดใน ${done.load_s} วินาที ไม่มีช่วงหยุดให้บริการ)`);
   } catch (error) {
     if (error.status === 409) {
@@ -484,7 +442,7 @@ function showRefusal(error) {
 }
 
 async function rollback(modelId) {
-  const done = await api("POST", "/rollback", modelId ? { model_id: modelId } : {});
+  const done = await api("POST", "/nlu/rollback", modelId ? { model_id: modelId } : {});
   flash(`ย้อนกลับไปใช้โมเดล #${done.id} แล้ว`);
   await loadModels();
   await selectModel(done.id);
@@ -493,7 +451,7 @@ async function rollback(modelId) {
 // Start ----------------------------------------------------------------------------------
 
 async function start() {
-  const data = await api("GET", "/intents");
+  const data = await api("GET", "/nlu/intents");
   state.intents = data.items;
   fillIntentOptions($("bulk-intent"), true);
   fillIntentOptions($("example-filter"), true);

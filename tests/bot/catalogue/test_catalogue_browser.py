@@ -8,10 +8,11 @@ from types import SimpleNamespace
 
 import pytest
 from fastapi import FastAPI
-from playwright.sync_api import Browser, Dialog, Page, expect
+from playwright.sync_api import Browser, Dialog, Page, Response, expect
 
 from bot.catalogue import views
 from bot.catalogue.service import load_catalogue
+from bot.web import views as web_views
 from tests.bot.catalogue.catalogue_support import FIXTURES, edit_yaml
 from tests.support.stack import CHROMIUM, Served
 
@@ -28,7 +29,8 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The catalogue router served over HTTP, the passport's title an XSS attempt."""
+    """The catalogue router (and the static files' route) served over HTTP, the passport's
+    title an XSS attempt."""
     data = tmp_path_factory.mktemp("catalogue") / "data"
     shutil.copytree(FIXTURES, data)
     edit_yaml(
@@ -38,13 +40,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     app = FastAPI()
     app.state.context = SimpleNamespace(catalogue=load_catalogue(data_dir=data))
     app.include_router(views.router)
+    app.include_router(web_views.static_router(development=False))
     with Served(app) as served:
         yield served.base_url
 
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    """A fresh tab; fails the test on any script error or dialog."""
+    """A fresh tab; fails the test on any script error, dialog or file that did not load."""
     context = browser.new_context(viewport={"width": 420, "height": 860}, locale="th-TH")
     tab = context.new_page()
     problems: list[str] = []
@@ -53,8 +56,13 @@ def page(browser: Browser) -> Iterator[Page]:
         problems.append(f"dialog: {dialog.message}")
         dialog.dismiss()
 
+    def on_response(response: Response) -> None:
+        if response.status >= 400:
+            problems.append(f"HTTP {response.status}: {response.url}")
+
     tab.on("pageerror", lambda exc: problems.append(f"error: {exc}"))
     tab.on("dialog", on_dialog)
+    tab.on("response", on_response)
     expect.set_options(timeout=10_000)
     yield tab
     context.close()

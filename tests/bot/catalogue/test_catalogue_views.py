@@ -13,16 +13,19 @@ from fastapi.testclient import TestClient
 
 from bot.catalogue import views
 from bot.catalogue.service import Catalogue, load_catalogue
+from bot.web import views as web_views
 from tests.bot.catalogue.catalogue_support import edit_yaml
 
 XSS = '<img src=x onerror="window.__xss=1">บัตร<script>window.__xss=2</script>'
 
 
 def app_with(catalogue: Catalogue) -> FastAPI:
-    """The router alone, with the catalogue where the gateway's lifespan puts it."""
+    """The router (and the static files' route), with the catalogue where the gateway's
+    lifespan puts it."""
     app = FastAPI()
     app.state.context = SimpleNamespace(catalogue=catalogue)
     app.include_router(views.router)
+    app.include_router(web_views.static_router(development=False))
     return app
 
 
@@ -86,7 +89,7 @@ def test_the_page_lists_categories_and_services(client: TestClient, catalogue: C
     assert 'href="tel:025728442"' in page
     # Scripts and styles only from the desk itself: no CDN, no inline script.
     assets = re.findall(r"<(?:script|link)\b[^>]*\b(?:src|href)=\"([^\"]*)\"", page)
-    assert assets and all(a.startswith("/services/static/") or a == "data:," for a in assets)
+    assert assets and all(a.startswith("/static/catalogue/") or a == "data:," for a in assets)
     assert "<script>" not in page
 
 
@@ -99,10 +102,15 @@ def test_the_page_ranks_results_without_javascript(client: TestClient) -> None:
 
 
 def test_static_files_and_nothing_else(client: TestClient) -> None:
-    assert client.get("/services/static/services.js").status_code == 200
-    assert client.get("/services/static/services.css").status_code == 200
-    assert client.get("/services/static/richmenu.png").status_code == 404
-    assert client.get("/services/static/..%2Fservice.py").status_code == 404
+    page = client.get("/services").text
+    for asset in re.findall(r'(?:src|href)="(/static/[^"]*)"', page):
+        assert client.get(asset).status_code == 200, asset
+    script = client.get("/static/catalogue/services.js")
+    assert script.headers["content-type"].startswith("text/javascript")
+    assert client.get("/static/catalogue/services.css").status_code == 200
+    assert client.get("/static/catalogue/..%2Fservice.py").status_code == 404
+    assert client.get("/static/catalogue/services.html").status_code == 404
+    assert client.get("/services/static/services.js").status_code == 404  # the old URL
 
 
 def test_service_text_is_escaped(data_dir: Path) -> None:

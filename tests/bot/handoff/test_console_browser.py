@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from bot.tickets.lifecycle import STATUS_TH
 from tests.support.agents import PASSWORD, create_staff
 from tests.support.chat import Chat, postbacks, said
 from tests.support.stack import Desk, user_id, wait_for
@@ -104,6 +105,10 @@ def test_agents_claim_reply_and_end_while_a_supervisor_watches(
     expect(ticket).to_have_count(1)
     kind = ticket.get_by_test_id("ticket-type-change")
     expect(kind).to_have_value("complaint_road")
+    # The status names are the desk's own (from /console/api/me), not a copy in the page.
+    statuses = ticket.get_by_test_id("ticket-status").locator("option")
+    expect(statuses).to_have_text(list(STATUS_TH.values()))
+    expect(ticket.get_by_test_id("ticket-status")).to_have_value("received")
     expect(ticket.locator("small")).to_contain_text("ส่งเสริมการปกครองท้องถิ่นจังหวัดนนทบุรี")
     kind.select_option("complaint_water_supply")
     expect(ticket.locator("small")).to_contain_text("การประปานครหลวง")  # routed again

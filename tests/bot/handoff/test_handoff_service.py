@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -22,11 +20,11 @@ from bot.handoff import service
 from bot.handoff.models import ConversationNote, Handoff
 from bot.line.models import InboundEvent, OutboundMessage
 from bot.main import create_app
-from bot.staff import auth
 from bot.staff.auth import StaffUser
 from bot.staff.models import Staff
 from bot.tickets.calendar import BusinessCalendar, OfficeHours
 from bot.tickets.routing import Router
+from tests.support import factories
 from tests.support.agents import CSRF_META, PASSWORD, login_form
 from tests.support.stack import Served, wait_for
 
@@ -36,18 +34,6 @@ QUEUE = "gov_contact_1111"
 @pytest.fixture(scope="module")
 def hours() -> OfficeHours:
     return OfficeHours(time(8, 30), time(16, 30), BusinessCalendar.load())
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def sessions(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'desk.db'}"
-    else:
-        url = request.getfixturevalue("pg_url")
-    migrate(url)
-    engine = make_engine(url)
-    yield make_sessionmaker(engine)
-    engine.dispose()
 
 
 @pytest.fixture
@@ -73,15 +59,7 @@ def ask(session: Session, line_user_id: str, queue: str, **extra: object) -> ser
 
 
 def staff(session: Session, role: str, agency: str | None, capacity: int = 5) -> StaffUser:
-    created = auth.create_staff(
-        session,
-        username=f"{role}-{uuid.uuid4().hex[:8]}",
-        password="correct horse battery staple",
-        role=role,
-        agency_id=agency,
-    )
-    created.capacity = capacity
-    session.flush()
+    created = factories.staff(session, role=role, agency_id=agency, capacity=capacity)
     return StaffUser(created.id, created.username, created.display_name, role, agency)
 
 

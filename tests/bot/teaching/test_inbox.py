@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from bot.line.models import InboundEvent
 from bot.teaching import inbox
 from bot.teaching.models import NluExample
-from bot.tickets import service
 from bot.tickets.calendar import BusinessCalendar
 from bot.tickets.routing import Router
+from tests.support import factories
 from tests.support.agents import Agent, create_staff
 from tests.support.chat import Chat, api, staff_token
 from tests.support.stack import Desk, user_id, wait_for
@@ -105,18 +105,12 @@ def test_a_ticket_type_an_agent_corrects_becomes_a_label_in_the_inbox(desk: Desk
     words = f"ไฟดับทั้งซอยเลย น้ำประปาก็ไม่ไหล ปั๊มน้ำหมู่บ้านเสีย {marker}"
     router = Router.load()
     with Session(create_engine(desk.settings.database_url)) as session, session.begin():
-        ticket, _ = service.create_ticket(
+        ticket = factories.ticket(
             session,
-            service.Intake(
-                intake_key=f"retype-{marker}",
-                line_user_id=user_id(),
-                complaint_type="complaint_streetlight",
-                description=words,
-                province="กรุงเทพมหานคร",
-                district="บางรัก",
-            ),
-            router=router,
-            calendar=BusinessCalendar.load(),
+            router,
+            BusinessCalendar.load(),
+            complaint_type="complaint_streetlight",
+            description=words,
         )
         ticket_id, agency = ticket.id, ticket.agency_id
     water = router.route("complaint_water_supply", "กรุงเทพมหานคร", "บางรัก").agency

@@ -179,7 +179,8 @@ def test_an_admin_gets_the_page_with_strict_headers(site: Site) -> None:
         assert page.headers["x-content-type-options"] == "nosniff"
         # No inline script or style anywhere: every script is a file, no style attributes.
         scripts = re.findall(r"<script[^>]*>", page.text)
-        assert scripts and all('src="/console/nlu/static/' in s for s in scripts), scripts
+        assert scripts and all('src="/static/teaching/' in s for s in scripts), scripts
+        assert page.text.startswith('<!doctype html>\n<html lang="th">')  # the base layout
         assert "<style" not in page.text and " style=" not in page.text
         assert re.search(r'<meta name="csrf-token" content="[0-9a-f]{64}">', page.text)
         assert "กล่องข้อความที่บอทไม่เข้าใจ" in page.text and "(NLU inbox)" in page.text
@@ -188,14 +189,19 @@ def test_an_admin_gets_the_page_with_strict_headers(site: Site) -> None:
 
 def test_only_the_pages_own_files_are_served(site: Site) -> None:
     with httpx.Client(base_url=site.base_url) as client:
-        script = client.get("/console/nlu/static/nlu.js")
+        script = client.get("/static/teaching/nlu.js")
         assert script.status_code == 200
         assert script.headers["content-type"].startswith("text/javascript")
         assert "textContent" in script.text and "innerHTML" not in script.text
-        css = client.get("/console/nlu/static/nlu.css")
+        # The DOM and API helpers it shares with the console, imported as a module.
+        assert 'from "../web/desk.js"' in script.text
+        assert "function el(" not in script.text and "function api(" not in script.text
+        assert client.get("/static/web/desk.js").status_code == 200
+        css = client.get("/static/teaching/nlu.css")
         assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
         for name in ("page.py", "..%2Fpage.py", "nlu.html", "%2E%2E%2Fmodels.py", "console.js"):
-            assert client.get(f"/console/nlu/static/{name}").status_code == 404, name
+            assert client.get(f"/static/teaching/{name}").status_code == 404, name
+        assert client.get("/console/nlu/static/nlu.js").status_code == 404  # the old URL
 
 
 # In Chromium ------------------------------------------------------------------------------

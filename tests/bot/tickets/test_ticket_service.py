@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import privacy
 from bot.conversations.models import Citizen
 from bot.conversations.service import citizen_by_line_id
-from bot.db import aware, make_engine, make_sessionmaker, migrate, unit_of_work, utcnow
+from bot.db import aware, unit_of_work, utcnow
 from bot.line.models import InboundEvent, OutboundMessage
 from bot.staff import auth
 from bot.staff import scope as scopes
@@ -32,6 +30,7 @@ from bot.tickets.lifecycle import (
 from bot.tickets.models import Ticket, TicketEvent
 from bot.tickets.routing import Router
 from nlu.entities.parsers import normalize_ticket_id
+from tests.support.factories import intake, user_id
 
 
 @pytest.fixture(scope="module")
@@ -42,26 +41,6 @@ def router() -> Router:
 @pytest.fixture(scope="module")
 def calendar() -> BusinessCalendar:
     return BusinessCalendar.load()
-
-
-@pytest.fixture
-def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    url = f"sqlite:///{tmp_path / 'desk.db'}"
-    migrate(url)
-    engine = make_engine(url)
-    yield make_sessionmaker(engine)
-    engine.dispose()
-
-
-def intake(user: str, key: str, **extra: object) -> service.Intake:
-    fields: dict[str, object] = {
-        "complaint_type": "complaint_road",
-        "description": "ถนนเป็นหลุมลึกหน้าโรงเรียน",
-        "province": "กรุงเทพมหานคร",
-        "district": "บางรัก",
-    }
-    fields.update(extra)
-    return service.Intake(intake_key=key, line_user_id=user, **fields)  # type: ignore[arg-type]
 
 
 def test_ticket_ids_are_random_crockford_and_parse_back() -> None:
@@ -122,11 +101,13 @@ def test_a_ticket_is_only_visible_to_its_followers(
 def test_a_change_and_its_notices_are_one_transaction(
     sessions: sessionmaker[Session], router: Router, calendar: BusinessCalendar
 ) -> None:
+    first, second = user_id(), user_id()
+    theirs = select(OutboundMessage).where(OutboundMessage.line_user_id.in_([first, second]))
     with unit_of_work(sessions) as session:
         ticket, _ = service.create_ticket(
-            session, intake("Un1", "k3"), router=router, calendar=calendar
+            session, intake(first, f"k3-{first}"), router=router, calendar=calendar
         )
-        service.join(session, ticket, "Un2")
+        service.join(session, ticket, second)
         ticket_id = ticket.id
     with pytest.raises(RuntimeError), unit_of_work(sessions) as session:
         found = session.get_one(Ticket, ticket_id)
@@ -135,13 +116,13 @@ def test_a_change_and_its_notices_are_one_transaction(
         raise RuntimeError("the request failed after the change")
     with sessions() as session:
         assert session.get_one(Ticket, ticket_id).status == "received"
-        assert not session.scalars(select(OutboundMessage)).all()
+        assert not session.scalars(theirs).all()
     with unit_of_work(sessions) as session:
         found = session.get_one(Ticket, ticket_id)
         notices = service.transition(session, found, "forwarded", actor="staff", note="ส่งแล้ว")
     with sessions() as session:
-        rows = session.scalars(select(OutboundMessage).order_by(OutboundMessage.id)).all()
-        assert [r.line_user_id for r in rows] == ["Un1", "Un2"]
+        rows = session.scalars(theirs.order_by(OutboundMessage.id)).all()
+        assert [r.line_user_id for r in rows] == [first, second]
         assert all(r.status == "pending" and r.purpose == "ticket_update" for r in rows)
         assert len({r.retry_key for r in rows}) == 2
         assert [n.outbound_id for n in notices] == [r.id for r in rows]

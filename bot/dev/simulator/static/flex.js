@@ -39,7 +39,8 @@ export function safeImageUrl(value) {
   return null;
 }
 
-function el(tag, className, testid) {
+/** An element with a class and a data-testid (render.js builds its bubbles with it too). */
+export function el(tag, className, testid) {
   const node = document.createElement(tag);
   if (className) node.className = className;
   if (testid) node.dataset.testid = testid;

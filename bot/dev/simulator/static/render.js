@@ -1,5 +1,5 @@
 // Chat bubbles for LINE message objects. Text goes in through textContent only.
-import { renderFlex, safeImageUrl } from "./flex.js";
+import { el, renderFlex, safeImageUrl } from "./flex.js";
 
 const URL_RE = /\bhttps?:\/\/[^\s<>"'`]+/gi;
 const TRAILING = /[.,;:!?)\]}'"”’）]+$/;
@@ -13,13 +13,6 @@ export const STICKERS = [
   { packageId: "446", stickerId: "2003", label: "ขอบคุณ" },
   { packageId: "446", stickerId: "2027", label: "เศร้า" },
 ];
-
-function el(tag, className, testid) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (testid) node.dataset.testid = testid;
-  return node;
-}
 
 /** A link for http(s) addresses only; anything else stays text. */
 export function safeLinkUrl(value) {

@@ -7,6 +7,7 @@ import json
 import re
 import socket
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -18,6 +19,8 @@ from pydantic import ValidationError
 from bot.config import Settings
 from bot.dev.simulator import views
 from bot.dev.simulator.schemas import MAX_IMAGE_BYTES, SimulatedSend
+from bot.web import views as web_views
+from bot.web.areas import static_files
 
 STANDIN = "http://standin.test:8081"
 USER = "U" + "0123456789abcdef" * 2
@@ -40,9 +43,11 @@ class StandinCalls:
 
 
 def make_app(*, base: str = STANDIN, http: httpx.AsyncClient | None = None) -> FastAPI:
-    """Just the simulator router, with the state the gateway's lifespan would set."""
+    """The simulator router and the static files' route as a development gateway has them,
+    with the state the gateway's lifespan would set."""
     app = FastAPI()
     app.include_router(views.router)
+    app.include_router(web_views.static_router(development=True))
     app.state.context = SimpleNamespace(settings=Settings(line_api_base=base))
     if http is not None:
         app.state.gateway = SimpleNamespace(http=http)
@@ -110,18 +115,38 @@ async def test_page_is_thai_with_test_ids_and_a_strict_csp(api: httpx.AsyncClien
     assert not re.search(r'(src|href)="(https?:)?//', page.text)
 
 
-@pytest.mark.parametrize("name", sorted(views.STATIC_FILES))
+SIMULATOR_FILES = sorted(n for a, n in static_files(development=True) if a == "simulator")
+
+
+def test_every_module_the_page_imports_is_a_static_file() -> None:
+    folder = Path(views.__file__).parent / "static"
+    assert "app.js" in SIMULATOR_FILES and "simulator.css" in SIMULATOR_FILES
+    for name in SIMULATOR_FILES:
+        for imported in re.findall(r'from "\./([^"]+)"', (folder / name).read_text()):
+            assert imported in SIMULATOR_FILES, (name, imported)
+
+
+@pytest.mark.parametrize("name", SIMULATOR_FILES)
 async def test_static_files_are_served(api: httpx.AsyncClient, name: str) -> None:
-    got = await api.get(f"/simulator/static/{name}")
+    got = await api.get(f"/static/simulator/{name}")
     assert got.status_code == 200
-    assert got.headers["content-type"] == views.STATIC_FILES[name]
+    kind = "text/css" if name.endswith(".css") else "text/javascript"
+    assert got.headers["content-type"] == f"{kind}; charset=utf-8"
     # Message content must go in through safe DOM APIs, never parsed as HTML.
     assert not UNSAFE_DOM.search(got.text)
 
 
 @pytest.mark.parametrize("name", ["views.py", "..%2Fviews.py", "%2E%2E%2Fschemas.py", "nope.js"])
 async def test_other_files_are_not_served(api: httpx.AsyncClient, name: str) -> None:
+    assert (await api.get(f"/static/simulator/{name}")).status_code == 404
     assert (await api.get(f"/simulator/static/{name}")).status_code == 404
+
+
+async def test_the_page_links_its_own_files(api: httpx.AsyncClient) -> None:
+    page = (await api.get("/simulator")).text
+    assert page.startswith('<!doctype html>\n<html lang="th">')  # the base layout
+    assets = re.findall(r'(?:src|href)="(/static/[^"]*)"', page)
+    assert assets == ["/static/simulator/simulator.css", "/static/simulator/app.js"]
 
 
 async def test_send_forwards_to_the_standin_and_relays_its_answer(
@@ -380,5 +405,5 @@ async def test_nothing_is_served_in_production(standin: StandinCalls) -> None:
     async for client in client_for(app):
         page = await client.get("/simulator")
         sent = await client.post("/simulator/api/send", json=text("hi"))
-        asset = await client.get("/simulator/static/app.js")
-    assert (page.status_code, sent.status_code, asset.status_code) == (404, 404, 404)
+    assert (page.status_code, sent.status_code) == (404, 404)
+    # Nor its files, by the static route of a production gateway (tests/bot/test_web.py).

@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, Page, expect
 from bot.config import Settings
 from bot.dev.simulator import views
 from bot.dev.standin.app import create_app as create_standin
+from bot.web import views as web_views
 from tests.bot.dev.simulator.sim_fakes import SECRET, TOKEN, ServerThread, create_fake_desk
 from tests.support.stack import CHROMIUM
 
@@ -37,7 +38,8 @@ def standin_app(settings: Settings) -> tuple[FastAPI, str]:
 
 
 def gateway_app(settings: Settings) -> FastAPI:
-    """Only the simulator router, with the state the gateway's lifespan sets."""
+    """Only the simulator router and the static files' route, with the state the
+    gateway's lifespan sets."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -48,6 +50,7 @@ def gateway_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(lifespan=lifespan)
     app.include_router(views.router)
+    app.include_router(web_views.static_router(development=True))
     return app
 
 
@@ -437,7 +440,7 @@ def test_the_flex_renderer_draws_every_component_safely(page: Page, stack: Stack
     page.goto(stack.url)
     summary = page.evaluate(
         """async (contents) => {
-            const { renderFlex } = await import("./simulator/static/flex.js");
+            const { renderFlex } = await import("/static/simulator/flex.js");
             const node = renderFlex(contents, { altText: "การ์ดทดสอบ", onAction: () => {} });
             document.getElementById("messages").append(node);
             const q = (s) => node.querySelector(s);
