@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import uuid
@@ -91,20 +92,29 @@ def desk(
         stack.stop_all()
 
 
+@pytest.fixture(scope="session")
+def migrated_template() -> Iterator[str]:
+    """A PostgreSQL database migrated once, that each test's database copies."""
+    with fresh_database("desk_template") as url:
+        migrate(url)
+        make_engine(url).dispose()
+        yield url.rsplit("/", 1)[1]
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def sessions(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    """A session factory on a migrated database, once on SQLite (what `make run` uses) and
-    once on PostgreSQL (production): a fresh SQLite file, or the test session's PostgreSQL
-    database, which other tests share (so tests key their data by fresh ids)."""
-    url = (
-        f"sqlite:///{tmp_path / 'desk.db'}"
-        if request.param == "sqlite"
-        else str(request.getfixturevalue("pg_url"))
-    )
-    migrate(url)
-    engine = make_engine(url)
-    yield make_sessionmaker(engine)
-    engine.dispose()
+    """A session factory on a migrated database of the test's own, once on SQLite (what
+    `make run` uses) and once on PostgreSQL (production, a copy of a migrated template)."""
+    with contextlib.ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path / 'desk.db'}"
+            migrate(url)
+        else:
+            template = request.getfixturevalue("migrated_template")
+            url = stack.enter_context(fresh_database("desk_unit", template=template))
+        engine = make_engine(url)
+        yield make_sessionmaker(engine)
+        engine.dispose()
 
 
 @pytest.fixture

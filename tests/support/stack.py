@@ -29,12 +29,13 @@ PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 
 
 @contextmanager
-def fresh_database(prefix: str) -> Iterator[str]:
+def fresh_database(prefix: str, template: str | None = None) -> Iterator[str]:
     """A new PostgreSQL database on the machine's server (its SQLAlchemy URL), dropped
-    afterwards."""
+    afterwards; a copy of `template` (a database name) when given."""
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"{copy}')
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
     finally:
