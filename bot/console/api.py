@@ -20,6 +20,7 @@ from bot.db import aware, utcnow
 from bot.deps import ContextDep
 from bot.handoff import flows, live
 from bot.handoff import service as handoffs
+from bot.handoff import texts as handoff_texts
 from bot.staff import scope as scopes
 from bot.staff.auth import StaffUser
 from bot.tickets import schemas
@@ -71,6 +72,8 @@ async def me(context: ContextDep, staff: ConsoleStaffDep) -> dict[str, Any]:
         "canned": present.canned_responses(),
         "complaint_types": [{"id": k, "name": v} for k, v in COMPLAINT_TYPES_TH.items()],
         "statuses": [{"id": k, "name": v} for k, v in STATUS_TH.items()],
+        "handoff_statuses": handoff_texts.STATUS_TH,
+        "handoff_reasons": handoff_texts.REASON_TH,
     }
 
 

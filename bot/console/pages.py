@@ -6,20 +6,20 @@ from __future__ import annotations
 
 import contextlib
 from datetime import timedelta
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 from redis.exceptions import RedisError
-from sqlalchemy.orm import Session
 
 from bot.console import auth as console_auth
 from bot.console.auth import ConsoleStaffDep, staff_page_headers
-from bot.db import unit_of_work
 from bot.deps import ContextDep
 from bot.handoff import live
-from bot.staff import auth, limits
+from bot.staff import flows as staff_flows
+from bot.staff import limits
 from bot.web import pages as web
 
 router = APIRouter(include_in_schema=False)
@@ -82,26 +82,19 @@ async def login(
     if not console_auth.check_login_csrf(request, csrf):
         return _login_form(request, ERRORS["csrf"], status.HTTP_403_FORBIDDEN)
 
-    def work() -> str | None:
-        with unit_of_work(context.sessions) as session:
-            user = auth.authenticate(session, username, password)
-            if user is None:
-                auth.audit(session, None, "console_login_failed", None)
-                return None
-            token, _ = auth.issue_token(
-                session, user.id, timedelta(hours=settings.api_token_ttl_hours)
-            )
-            auth.audit(session, user, "console_login", None)
-            return token
-
+    ttl = timedelta(hours=settings.api_token_ttl_hours)
+    work = partial(
+        staff_flows.sign_in, context.sessions, username, password, ttl=ttl, door="console"
+    )
     try:
-        token = await limits.attempt_request(request, username, work)
+        issued = await limits.attempt_request(request, username, work)
     except limits.SignInRefused as refused:
         if refused.reason == "busy":
             return _login_form(request, ERRORS["busy"], status.HTTP_503_SERVICE_UNAVAILABLE)
         return _login_form(request, ERRORS["blocked"], status.HTTP_429_TOO_MANY_REQUESTS)
-    if token is None:
+    if issued is None:
         return _login_form(request, ERRORS["credentials"], status.HTTP_401_UNAUTHORIZED)
+    token, _ = issued
     response = RedirectResponse(console_auth.PATH, status.HTTP_303_SEE_OTHER)
     response.set_cookie(
         console_auth.COOKIE,
@@ -118,11 +111,7 @@ async def logout(request: Request, context: ContextDep, staff: ConsoleStaffDep) 
     """Signs out: the token is deleted, the cookie cleared."""
     token = request.cookies.get(console_auth.COOKIE, "")
 
-    def work(session: Session) -> None:
-        auth.revoke_token(session, token)
-        auth.audit(session, staff, "console_logout", None)
-
-    await context.transaction(work)
+    await context.transaction(lambda s: staff_flows.sign_out(s, staff, token))
     with contextlib.suppress(RedisError):
         await live.mark_offline(context.redis, context.settings.redis_prefix, staff.id)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -166,3 +166,21 @@ ERRORS = {
     "agent": "เจ้าหน้าที่คนนี้ไม่ได้ประจำคิวนี้",
     "open": "การสนทนานี้อยู่กับเจ้าหน้าที่แล้ว",
 }
+
+
+# What staff read in the console about a hand-off: its status and why it was asked for.
+STATUS_TH = {
+    "waiting": "รอเจ้าหน้าที่",
+    "active": "กำลังดูแล",
+    "ended": "จบแล้ว",
+    "cancelled": "ผู้ใช้ยกเลิก",
+    "transferred": "โอนแล้ว",
+    "closed": "ปิดแล้ว",
+}
+REASON_TH = {
+    "requested": "ขอคุยกับเจ้าหน้าที่",
+    "misunderstood": "บอทไม่เข้าใจ 2 ครั้ง",
+    "form": "ขอระหว่างแจ้งเรื่อง",
+    "takeover": "เจ้าหน้าที่รับช่วงต่อ",
+    "transfer": "โอนมาจากหน่วยงานอื่น",
+}

@@ -23,6 +23,7 @@ from bot.config import Settings
 from bot.console import api as console_api
 from bot.console import pages as console_pages
 from bot.deadletters import views as dead_letter_views
+from bot.handoff import texts as handoff_texts
 from bot.main import create_app
 from bot.reports import page as report_page
 from bot.reports.labels import Labels
@@ -322,7 +323,11 @@ async def test_the_console_gets_its_thai_labels_from_me() -> None:
     me = await console_api.me(context=context, staff=staff)  # type: ignore[arg-type]
     assert me["statuses"] == [{"id": k, "name": v} for k, v in STATUS_TH.items()]
     assert me["complaint_types"] == [{"id": k, "name": v} for k, v in COMPLAINT_TYPES_TH.items()]
+    assert me["handoff_statuses"] == handoff_texts.STATUS_TH
+    assert me["handoff_reasons"] == handoff_texts.REASON_TH
     console = read("console/static/console.js")
-    for label in [*STATUS_TH.values(), *COMPLAINT_TYPES_TH.values()]:
-        assert label not in console, label
-    assert "STATUS_TH" not in console
+    labels = [*STATUS_TH.values(), *COMPLAINT_TYPES_TH.values()]
+    labels += [*handoff_texts.STATUS_TH.values(), *handoff_texts.REASON_TH.values()]
+    for label in labels:
+        assert f'"{label}"' not in console, label
+    assert "STATUS_TH" not in console and "REASON_TH" not in console

@@ -1,22 +1,15 @@
 // The agent console: the live queue, one conversation at a time, replies and tickets.
 // Every piece of citizen (or staff) text goes into the page with textContent, never as
 // HTML: a message like <img onerror=...> sent from LINE shows as the characters it is.
-// The Thai names of ticket statuses and complaint types come from /me (their home is
-// bot/tickets/lifecycle.py), not from copies here.
+// The Thai names of ticket statuses and complaint types, and of hand-off statuses and
+// reasons, come from /me (their homes are bot/tickets/lifecycle.py and
+// bot/handoff/texts.py), not from copies here.
 
 import { $, api, base, csrf, el } from "../web/desk.js";
 
 const staffId = Number(document.body.dataset.staffId);
 const role = document.body.dataset.role;
 
-const HANDOFF_TH = {
-  waiting: "รอเจ้าหน้าที่", active: "กำลังดูแล", ended: "จบแล้ว", cancelled: "ผู้ใช้ยกเลิก",
-  transferred: "โอนแล้ว", closed: "ปิดแล้ว",
-};
-const REASON_TH = {
-  requested: "ขอคุยกับเจ้าหน้าที่", misunderstood: "บอทไม่เข้าใจ 2 ครั้ง", form: "ขอระหว่างแจ้งเรื่อง",
-  takeover: "เจ้าหน้าที่รับช่วงต่อ", transfer: "โอนมาจากหน่วยงานอื่น",
-};
 
 const state = { me: null, items: [], agents: [], current: null, conversation: null, keys: new Set() };
 
@@ -51,7 +44,7 @@ async function loadQueue() {
     const title = el("strong", { text: item.citizen });
     const meta = el("small", {
       text: item.status === "waiting"
-        ? `คิวที่ ${item.position} · รอ ${minutes(item.waiting_s)} · ${REASON_TH[item.reason] || item.reason}`
+        ? `คิวที่ ${item.position} · รอ ${minutes(item.waiting_s)} · ${state.me.handoff_reasons[item.reason] || item.reason}`
         : `${item.agent || "-"} · ${item.queue}`,
     });
     li.append(title, meta);
@@ -165,7 +158,7 @@ function renderHandoff() {
   const open = handoff && ["waiting", "active"].includes(handoff.status);
   const mine = handoff && handoff.status === "active" && (handoff.agent_id === staffId || role !== "agent");
   $("handoff-state").textContent = handoff
-    ? `${HANDOFF_TH[handoff.status] || handoff.status} · ${REASON_TH[handoff.reason] || handoff.reason}${handoff.rating ? ` · คะแนน ${handoff.rating}/5` : ""}`
+    ? `${state.me.handoff_statuses[handoff.status] || handoff.status} · ${state.me.handoff_reasons[handoff.reason] || handoff.reason}${handoff.rating ? ` · คะแนน ${handoff.rating}/5` : ""}`
     : "คุยกับบอท";
   $("handoff-state").dataset.status = handoff ? handoff.status : "bot";
   $("claim").hidden = !(handoff && handoff.status === "waiting");
