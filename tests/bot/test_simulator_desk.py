@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from bot.config import ROOT
+from tests.support.browser import watched_page
 from tests.support.stack import CHROMIUM, Desk
 
 pytestmark = [
@@ -20,14 +21,8 @@ pytestmark = [
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1100, "height": 760}, locale="th-TH")
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    expect.set_options(timeout=20_000)
-    yield tab
-    context.close()
-    assert errors == []
+    with watched_page(browser, timeout_ms=20_000) as tab:
+        yield tab
 
 
 def test_a_newcomer_chats_with_the_desk_in_the_simulator(desk: Desk, page: Page) -> None:

@@ -8,12 +8,13 @@ from types import SimpleNamespace
 
 import pytest
 from fastapi import FastAPI
-from playwright.sync_api import Browser, Dialog, Page, Response, expect
+from playwright.sync_api import Browser, Page, expect
 
 from bot.catalogue import views
 from bot.catalogue.service import load_catalogue
 from bot.web import views as web_views
 from tests.bot.catalogue.catalogue_support import FIXTURES, edit_yaml
+from tests.support.browser import watched_page
 from tests.support.stack import CHROMIUM, Served
 
 XSS_TITLE = '<img src=x onerror="window.__xss=1">พาสปอร์ต<b>ตัวหนา</b>'
@@ -48,25 +49,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     """A fresh tab; fails the test on any script error, dialog or file that did not load."""
-    context = browser.new_context(viewport={"width": 420, "height": 860}, locale="th-TH")
-    tab = context.new_page()
-    problems: list[str] = []
-
-    def on_dialog(dialog: Dialog) -> None:
-        problems.append(f"dialog: {dialog.message}")
-        dialog.dismiss()
-
-    def on_response(response: Response) -> None:
-        if response.status >= 400:
-            problems.append(f"HTTP {response.status}: {response.url}")
-
-    tab.on("pageerror", lambda exc: problems.append(f"error: {exc}"))
-    tab.on("dialog", on_dialog)
-    tab.on("response", on_response)
-    expect.set_options(timeout=10_000)
-    yield tab
-    context.close()
-    assert not problems, problems
+    with watched_page(browser, viewport=(420, 860), dialogs=True, http_errors=True) as tab:
+        yield tab
 
 
 def test_search_shows_ranked_results_that_expand(page: Page, site: str) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI, Request, Response
-from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, expect
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,6 +33,7 @@ from bot.staff import auth
 from bot.teaching import page as nlu_page
 from bot.teaching.models import NluExample, NluModel
 from tests.support.agents import PASSWORD, login_form
+from tests.support.browser import watched_page
 from tests.support.stack import CHROMIUM, Served, fresh_database
 
 REDIS_URL = "redis://127.0.0.1:6379/7"
@@ -212,24 +213,14 @@ def admin_page(browser: Browser, site: Site) -> Iterator[Page]:
     """An admin signed in through the log-in form who followed the console's NLU link.
 
     Fails the test on a script error, a dialog, or a Content-Security-Policy violation."""
-    context = browser.new_context(
-        base_url=site.base_url, locale="th-TH", viewport={"width": 1280, "height": 900}
-    )
-    tab = context.new_page()
-    problems: list[str] = []
+    with watched_page(
+        browser, base_url=site.base_url, viewport=(1280, 900), dialogs=True, csp=True
+    ) as tab:
+        _sign_in(tab, site)
+        yield tab
 
-    def on_dialog(dialog: Dialog) -> None:
-        problems.append(f"dialog: {dialog.message}")
-        dialog.dismiss()
 
-    def on_console(message: ConsoleMessage) -> None:
-        if "Content Security Policy" in message.text:
-            problems.append(f"csp: {message.text}")
-
-    tab.on("pageerror", lambda exc: problems.append(f"error: {exc}"))
-    tab.on("dialog", on_dialog)
-    tab.on("console", on_console)
-    expect.set_options(timeout=10_000)
+def _sign_in(tab: Page, site: Site) -> None:
     tab.goto("/console/nlu")
     expect(tab).to_have_url(f"{site.base_url}/console/login")
     tab.get_by_test_id("username").fill(make_staff(site, "admin"))
@@ -239,9 +230,6 @@ def admin_page(browser: Browser, site: Site) -> Iterator[Page]:
     tab.get_by_test_id("nlu-link").click()
     expect(tab).to_have_url(f"{site.base_url}/console/nlu")
     expect(tab.locator("body")).to_have_attribute("data-ready", "true")
-    yield tab
-    context.close()
-    assert not problems, problems
 
 
 def group_with(page: Page, text: str) -> Any:

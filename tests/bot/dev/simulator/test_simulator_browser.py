@@ -21,6 +21,7 @@ from bot.dev.simulator import views
 from bot.dev.standin.app import create_app as create_standin
 from bot.web import views as web_views
 from tests.bot.dev.simulator.sim_fakes import SECRET, TOKEN, ServerThread, create_fake_desk
+from tests.support.browser import watched_page
 from tests.support.stack import CHROMIUM
 
 pytestmark = [
@@ -136,14 +137,8 @@ def closed_port_url() -> str:
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     """A fresh browser profile (empty localStorage); fails the test on any script error."""
-    context = browser.new_context(viewport={"width": 1100, "height": 760}, locale="th-TH")
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    expect.set_options(timeout=10_000)
-    yield tab
-    context.close()
-    assert errors == []
+    with watched_page(browser) as tab:
+        yield tab
 
 
 def add_user(page: Page, url: str) -> None:
