@@ -10,14 +10,18 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from bot.errors import NotFound
+from bot.errors import Invalid, NotFound
 from bot.line import outbox
 from bot.staff import auth
 from bot.staff import scope as scopes
 from bot.staff.auth import StaffUser
 from bot.tickets import service
+from bot.tickets.lifecycle import STATUS_TH
 from bot.tickets.models import Media, Ticket, TicketEvent
 from bot.tickets.routing import Router
+
+# A status the citizen must be told why: what was done, or why nothing will be.
+NEEDS_MESSAGE = frozenset({"resolved", "rejected"})
 
 
 def visible(session: Session, ticket_id: str, staff: StaffUser) -> Ticket:
@@ -33,7 +37,11 @@ def change_status(
     session: Session, staff: StaffUser, ticket: Ticket, target: str, note: str | None
 ) -> Ticket:
     """A staff member moves the ticket along its lifecycle (TransitionError, a Conflict,
-    when the table does not allow it); the followers are told on LINE."""
+    when the table does not allow it); the followers are told on LINE, with the message.
+    Resolving or rejecting needs that message: the citizen is owed the reason."""
+    message = (note or "").strip() or None
+    if target in NEEDS_MESSAGE and message is None:
+        raise Invalid(f"กรุณาเขียนข้อความถึงผู้แจ้งเมื่อเปลี่ยนเป็น “{STATUS_TH[target]}”")
     before = ticket.status
     notices = service.transition(
         session,
@@ -41,7 +49,7 @@ def change_status(
         target,
         actor="staff",
         staff_id=staff.id,
-        note=(note or "").strip() or None,
+        note=message,
     )
     auth.audit(session, staff, "ticket_transition", ticket.id, before=before, after=target)
     outbox.after_commit(session, notices)

@@ -59,12 +59,12 @@ class RetypeError(TransitionError):
 def check_transition(current: str, target: str, actor: Actor) -> None:
     """Raises TransitionError unless `actor` may move a ticket from `current` to `target`."""
     if target not in STATUSES:
-        raise TransitionError(f"unknown status {target!r}")
+        raise TransitionError(f"ไม่รู้จักสถานะ “{target}”")
     allowed = TRANSITIONS.get((current, target))  # type: ignore[arg-type]
-    if not allowed:
-        raise TransitionError(f"{current} → {target} is not allowed")
-    if actor not in allowed:
-        raise TransitionError(f"{current} → {target} is not allowed for {actor}")
+    if not allowed or actor not in allowed:
+        raise TransitionError(
+            f"เปลี่ยนสถานะจาก “{STATUS_TH.get(current, current)}” เป็น “{STATUS_TH[target]}” ไม่ได้"
+        )
 
 
 def allowed_targets(current: str, actor: Actor) -> list[str]:

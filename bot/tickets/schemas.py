@@ -79,6 +79,8 @@ class TicketOut(BaseModel):
     resolved_at: datetime | None
     rating: int | None
     rating_comment: str | None
+    # The statuses staff may move it to now (the lifecycle table).
+    allowed_transitions: list[str]
 
 
 class TicketDetailOut(TicketOut):
@@ -87,7 +89,6 @@ class TicketDetailOut(TicketOut):
     events: list[TicketEventOut]
     photos: list[PhotoOut]
     reporter: ReporterOut | None
-    allowed_transitions: list[str]
 
 
 class TicketPage(BaseModel):
@@ -147,6 +148,7 @@ def out(ticket: Ticket, routes: Router) -> dict[str, Any]:
         "resolved_at": ticket.resolved_at,
         "rating": ticket.rating,
         "rating_comment": ticket.rating_comment,
+        "allowed_transitions": allowed_targets(ticket.status, "staff"),
     }
 
 
@@ -179,5 +181,4 @@ def detail(session: Session, ticket: Ticket, routes: Router) -> dict[str, Any]:
             for m in photos
         ],
         "reporter": reporter,
-        "allowed_transitions": allowed_targets(ticket.status, "staff"),
     }

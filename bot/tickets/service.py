@@ -186,7 +186,7 @@ def transition(
     if reopening and actor == "citizen" and reopen_window is not None:
         resolved_at = aware(ticket.resolved_at or ticket.updated_at)
         if now - resolved_at > reopen_window:
-            raise TransitionError("the reopen window has passed")
+            raise TransitionError("พ้นระยะเวลาที่เปิดเรื่องใหม่ได้แล้ว")
     ticket.status = target
     ticket.updated_at = now
     if target == "resolved":
@@ -228,9 +228,9 @@ def retype(
     unchanged type.
     """
     if complaint_type not in COMPLAINT_TYPES:
-        raise RetypeError(f"unknown complaint type {complaint_type!r}")
+        raise RetypeError(f"ไม่รู้จักประเภทเรื่อง “{complaint_type}”")
     if complaint_type == ticket.complaint_type:
-        raise RetypeError("the ticket already has that type")
+        raise RetypeError("เรื่องนี้เป็นประเภทนี้อยู่แล้ว")
     now = now or utcnow()
     before = ticket.complaint_type
     ticket.complaint_type = complaint_type

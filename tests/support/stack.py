@@ -88,7 +88,8 @@ def make_settings(pg_url: str, redis_prefix: str, **overrides: object) -> Settin
         "office_always_open": True,
     }
     values.update(overrides)
-    return local_settings(pg_url, REDIS_URL, redis_prefix, **values)
+    redis_url = str(values.pop("redis_url", REDIS_URL))
+    return local_settings(pg_url, redis_url, redis_prefix, **values)
 
 
 def start_redis(port: int, data: Path) -> subprocess.Popen[bytes]:

@@ -184,17 +184,31 @@ function renderTickets() {
   const list = $("tickets");
   list.replaceChildren();
   for (const ticket of state.conversation.tickets) {
-    const select = el("select", { dataset: { testid: "ticket-status" } });
-    for (const item of state.me.statuses) {
+    // Only what the lifecycle table allows now; the citizen receives the message on LINE
+    // with the new status (required when resolving or rejecting: they are owed the reason).
+    const select = el("select", { dataset: { testid: "ticket-status" }, title: "สถานะ (status)" });
+    const offered = [ticket.status, ...ticket.allowed_transitions];
+    for (const item of state.me.statuses.filter((s) => offered.includes(s.id))) {
       select.append(el("option", { value: item.id, text: item.name, selected: item.id === ticket.status }));
     }
-    select.addEventListener("change", async () => {
+    const message = el("input", {
+      type: "text",
+      maxLength: 2000,
+      placeholder: "ข้อความถึงผู้แจ้ง (ต้องมีเมื่อแก้ไขแล้วหรือไม่รับเรื่อง)",
+      ariaLabel: "ข้อความถึงผู้แจ้ง",
+      dataset: { testid: "ticket-status-message" },
+    });
+    const change = el("button", { type: "button", text: "เปลี่ยนสถานะ", dataset: { testid: "ticket-status-save" } });
+    change.addEventListener("click", async () => {
+      if (select.value === ticket.status) return;
       try {
-        await api("POST", `/tickets/${encodeURIComponent(ticket.id)}/status`, { status: select.value });
+        await api("POST", `/tickets/${encodeURIComponent(ticket.id)}/status`, {
+          status: select.value,
+          note: message.value.trim() || null,
+        });
         await openConversation(state.current);
       } catch (error) {
         showError(`เปลี่ยนสถานะไม่ได้: ${error.message}`);
-        select.value = ticket.status;
       }
     });
     // Correcting the type routes an open ticket again and teaches the NLU (its inbox).
@@ -219,7 +233,7 @@ function renderTickets() {
     list.append(el("li", { dataset: { testid: "ticket", ticket: ticket.id } },
       el("strong", { text: `${ticket.id}${linked ? " 🔗" : ""}` }),
       el("small", { text: `${ticket.agency_name} · ${ticket.description.slice(0, 80)}` }),
-      select, type));
+      select, message, change, type));
   }
 }
 

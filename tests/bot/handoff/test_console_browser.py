@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from bot.tickets.lifecycle import STATUS_TH
+from bot.tickets.lifecycle import STATUS_TH, allowed_targets
 from tests.support.agents import PASSWORD, create_staff
 from tests.support.chat import Chat, postbacks, said
 from tests.support.stack import Desk, user_id, wait_for
@@ -105,10 +105,16 @@ def test_agents_claim_reply_and_end_while_a_supervisor_watches(
     expect(ticket).to_have_count(1)
     kind = ticket.get_by_test_id("ticket-type-change")
     expect(kind).to_have_value("complaint_road")
-    # The status names are the desk's own (from /console/api/me), not a copy in the page.
+    # The status names are the desk's own (from /console/api/me), not a copy in the page,
+    # and only what the lifecycle table allows from here is offered.
     statuses = ticket.get_by_test_id("ticket-status").locator("option")
-    expect(statuses).to_have_text(list(STATUS_TH.values()))
+    offered = ["received", *allowed_targets("received", "staff")]
+    expect(statuses).to_have_text([STATUS_TH[s] for s in STATUS_TH if s in offered])
     expect(ticket.get_by_test_id("ticket-status")).to_have_value("received")
+    # Rejecting without telling the citizen why is refused, in Thai; with a reason, done.
+    ticket.get_by_test_id("ticket-status").select_option("rejected")
+    ticket.get_by_test_id("ticket-status-save").click()
+    expect(agent.get_by_test_id("error")).to_contain_text("กรุณาเขียนข้อความถึงผู้แจ้ง")
     expect(ticket.locator("small")).to_contain_text("ส่งเสริมการปกครองท้องถิ่นจังหวัดนนทบุรี")
     kind.select_option("complaint_water_supply")
     expect(ticket.locator("small")).to_contain_text("การประปานครหลวง")  # routed again
