@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bot.dev.standin.schemas import SendRequest
+
 USER_ID_PATTERN = r"^U[0-9a-f]{32}$"
 MAX_TEXT_CHARS = 5000
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
@@ -73,22 +75,16 @@ class ImageIn(_In):
 UserMessage = Annotated[TextIn | StickerIn | LocationIn | ImageIn, Field(discriminator="type")]
 
 
-class SimulatedSend(_In):
-    """One thing a simulated user does: follow, unfollow, send a message or tap a postback."""
+class SimulatedSend(SendRequest):
+    """One thing a simulated user does: follow, unfollow, send a message or tap a postback
+    (the stand-in's request, with only what LINE's app lets a user send)."""
 
-    userId: str = Field(pattern=USER_ID_PATTERN)
-    displayName: str | None = Field(default=None, min_length=1, max_length=20)
-    event: Literal["message", "follow", "unfollow", "postback"] = "message"
-    message: UserMessage | None = None
-    postbackData: str | None = Field(default=None, max_length=300)
-    postbackParams: dict[str, str] | None = None
+    model_config = ConfigDict(extra="forbid")
+
+    message: UserMessage | None = None  # type: ignore[assignment]
 
     @model_validator(mode="after")
-    def _fits_event(self) -> SimulatedSend:
-        if (self.event == "message") != (self.message is not None):
-            raise ValueError("`message` is required for, and only for, event 'message'")
-        if self.event == "postback" and self.postbackData is None:
-            raise ValueError("`postbackData` is required for event 'postback'")
+    def _postback_fields(self) -> SimulatedSend:
         if self.event != "postback" and (self.postbackData or self.postbackParams):
             raise ValueError("`postbackData` and `postbackParams` belong to event 'postback'")
         return self
