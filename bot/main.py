@@ -20,6 +20,7 @@ from bot.console import actions as console_actions
 from bot.console import api as console_api
 from bot.console import pages as console_pages
 from bot.console import stream as console_stream
+from bot.console import tickets as console_tickets
 from bot.context import Context, Gateway
 from bot.db import migrate
 from bot.deadletters import views as dead_letter_views
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(console_api.router)
     app.include_router(console_actions.router)
     app.include_router(console_stream.router)
+    app.include_router(console_tickets.router)
     app.include_router(report_views.router)
     app.include_router(nlu_admin_views.router)
     app.include_router(nlu_page.router)

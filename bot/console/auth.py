@@ -127,6 +127,13 @@ def page_staff(request: Request) -> StaffUser | None:
     return _signed_in(request)
 
 
+def form_csrf_ok(request: Request, form_token: str) -> bool:
+    """A page's plain form carries the session's CSRF token (and comes from this origin)."""
+    token = request.cookies.get(COOKIE, "")
+    expected = csrf_for(settings_of(request).session_secret, token)
+    return bool(form_token) and hmac.compare_digest(expected, form_token) and _same_origin(request)
+
+
 def page_context(request: Request, staff: StaffUser) -> dict[str, Any]:
     """What every console page template needs: who, their CSRF token, links."""
     token = request.cookies.get(COOKIE, "")

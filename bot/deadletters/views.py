@@ -3,7 +3,6 @@ same as JSON under /console/api/dead-letters."""
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 from fastapi import APIRouter, Form, HTTPException, Request, Response, status
@@ -77,9 +76,7 @@ async def retry_form(
         return RedirectResponse(f"{console_auth.PATH}/login", status.HTTP_303_SEE_OTHER)
     if staff.role != "admin":
         raise HTTPException(status.HTTP_403_FORBIDDEN, "admins only")
-    token = request.cookies.get(console_auth.COOKIE, "")
-    expected = console_auth.csrf_for(context.settings.session_secret, token)
-    if not (csrf and hmac.compare_digest(expected, csrf)):
+    if not console_auth.form_csrf_ok(request, csrf):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "CSRF check failed")
     done = await context.transaction(lambda s: _retry(s, staff, event_id))
     flag = "retried" if done else "gone"

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from haversine import Unit, haversine
 from rapidfuzz import fuzz
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.conversations.models import Citizen
@@ -449,43 +449,113 @@ def close_expired(
 
 @dataclass(frozen=True)
 class TicketFilter:
-    """Filters of the staff ticket list."""
+    """Filters of the staff ticket list (the console's and the REST API's)."""
 
     agency_ids: Sequence[str] | None = None  # None: every agency (admins)
     statuses: Sequence[str] = ()
     complaint_types: Sequence[str] = ()
     province: str | None = None
+    district: str | None = None
     query: str | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
+    updated_from: datetime | None = None
+    updated_to: datetime | None = None
     overdue: bool | None = None
+    # SLA state of open tickets: on_time, due_soon (due before `due_soon_before`, one
+    # business day ahead, computed by the caller's calendar) or overdue.
+    sla: str | None = None
+    due_soon_before: datetime | None = None
+    min_followers: int | None = None
+
+
+SORTS = {"created": "created_at", "updated": "updated_at", "due": "due_at"}
+
+
+def _filtered(filters: TicketFilter, *, with_status: bool = True) -> Select[Ticket]:
+    query = select(Ticket)
+    if filters.agency_ids is not None:
+        query = query.where(scopes.clause(Ticket.agency_id, filters.agency_ids))
+    if with_status and filters.statuses:
+        query = query.where(Ticket.status.in_(filters.statuses))
+    if filters.complaint_types:
+        query = query.where(Ticket.complaint_type.in_(filters.complaint_types))
+    if filters.province:
+        query = query.where(Ticket.province == filters.province)
+    if filters.district:
+        query = query.where(Ticket.district == filters.district)
+    if filters.query:
+        # Thai is written without spaces: a substring match finds a word anywhere.
+        like = f"%{filters.query}%"
+        query = query.where(
+            or_(
+                Ticket.id.ilike(like),
+                Ticket.description.ilike(like),
+                Ticket.address.ilike(like),
+            )
+        )
+    for column, start, end in (
+        (Ticket.created_at, filters.created_from, filters.created_to),
+        (Ticket.updated_at, filters.updated_from, filters.updated_to),
+    ):
+        if start:
+            query = query.where(column >= start)
+        if end:
+            query = query.where(column < end)
+    now = utcnow()
+    late = Ticket.status.in_(OPEN_STATUSES) & (Ticket.due_at < now)
+    if filters.overdue is not None:
+        query = query.where(late if filters.overdue else ~late)
+    if filters.sla == "overdue":
+        query = query.where(late)
+    elif filters.sla in {"due_soon", "on_time"}:
+        soon = filters.due_soon_before or now
+        query = query.where(Ticket.status.in_(OPEN_STATUSES), Ticket.due_at >= now)
+        query = query.where(
+            Ticket.due_at < soon if filters.sla == "due_soon" else Ticket.due_at >= soon
+        )
+    if filters.min_followers:
+        query = query.where(Ticket.followers_count >= filters.min_followers)
+    return query
 
 
 def list_tickets(
     session: Session, filters: TicketFilter, *, offset: int, limit: int
 ) -> tuple[list[Ticket], int]:
     """A page of tickets (newest first) and the total matching."""
-    query = select(Ticket)
-    if filters.agency_ids is not None:
-        query = query.where(scopes.clause(Ticket.agency_id, filters.agency_ids))
-    if filters.statuses:
-        query = query.where(Ticket.status.in_(filters.statuses))
-    if filters.complaint_types:
-        query = query.where(Ticket.complaint_type.in_(filters.complaint_types))
-    if filters.province:
-        query = query.where(Ticket.province == filters.province)
-    if filters.query:
-        like = f"%{filters.query}%"
-        query = query.where(or_(Ticket.id.ilike(like), Ticket.description.ilike(like)))
-    if filters.created_from:
-        query = query.where(Ticket.created_at >= filters.created_from)
-    if filters.created_to:
-        query = query.where(Ticket.created_at < filters.created_to)
-    if filters.overdue is not None:
-        late = Ticket.status.in_(OPEN_STATUSES) & (Ticket.due_at < utcnow())
-        query = query.where(late if filters.overdue else ~late)
+    query = _filtered(filters)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page = session.scalars(
         query.order_by(Ticket.created_at.desc(), Ticket.id).offset(offset).limit(limit)
     )
     return list(page), total
+
+
+def browse_tickets(
+    session: Session,
+    filters: TicketFilter,
+    *,
+    sort: str = "created",
+    after: tuple[datetime, str] | None = None,
+    limit: int = 50,
+) -> list[Ticket]:
+    """Keyset pagination: up to `limit` tickets after the (sort value, id) of the last
+    one shown. Newest first for created and updated, soonest first for the due date."""
+    column = getattr(Ticket, SORTS[sort])
+    descending = sort != "due"
+    query = _filtered(filters)
+    if after is not None:
+        value, ticket_id = after
+        beyond = column < value if descending else column > value
+        query = query.where(or_(beyond, (column == value) & (Ticket.id > ticket_id)))
+    order = column.desc() if descending else column.asc()
+    return list(session.scalars(query.order_by(order, Ticket.id).limit(limit)))
+
+
+def status_counts(session: Session, filters: TicketFilter) -> dict[str, int]:
+    """How many tickets of each status match every filter but the status ones."""
+    matching = _filtered(filters, with_status=False).subquery()
+    rows = session.execute(
+        select(matching.c.status, func.count()).group_by(matching.c.status)
+    ).all()
+    return {str(status): int(count) for status, count in rows}
