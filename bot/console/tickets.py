@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from sqlalchemy.orm import Session
 
 from bot.console import auth as console_auth
@@ -25,12 +27,18 @@ from bot.console.auth import page_context, staff_page_headers
 from bot.db import aware, utcnow
 from bot.deps import ContextDep
 from bot.errors import DomainError, NotFound
+from bot.staff import auth
 from bot.staff.auth import StaffUser
+from bot.tickets import export as export_sheet
 from bot.tickets import flows, schemas, service
 from bot.tickets.lifecycle import COMPLAINT_TYPES_TH, STATUS_TH, TICKET_TYPES_TH
 from bot.web import pages as web
 
+if TYPE_CHECKING:
+    from bot.context import Context
+
 router = APIRouter(include_in_schema=False)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 PAGE_HEADERS = staff_page_headers(
     "default-src 'none'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
@@ -87,60 +95,96 @@ def _login() -> RedirectResponse:
     return RedirectResponse(f"{console_auth.PATH}/login", status.HTTP_303_SEE_OTHER)
 
 
+@dataclass(frozen=True)
+class Listing:
+    """The list's query as the officer asked for it."""
+
+    statuses: list[str]
+    types: list[str]
+    sla: str | None
+    q: str
+    district: str
+    sort: str
+
+    @classmethod
+    def of(cls, request: Request) -> Listing:
+        """From the address; a form's "any" choice sends an empty value: no filter."""
+        params = request.query_params
+        return cls(
+            statuses=[s for s in params.getlist("status") if s],
+            types=[t for t in params.getlist("type") if t],
+            sla=params.get("sla") or None,
+            q=(params.get("q") or "").strip(),
+            district=(params.get("district") or "").strip(),
+            sort=params.get("sort") or "created",
+        )
+
+    def problems(self) -> list[str]:
+        """What the desk does not know, in Thai (empty when all is well)."""
+        found = [f"สถานะ “{s}”" for s in self.statuses if s not in STATUS_TH]
+        found += [f"ประเภท “{t}”" for t in self.types if t not in TICKET_TYPES_TH]
+        if self.sla and self.sla not in SLA_TH:
+            found.append(f"กำหนดเวลา “{self.sla}”")
+        if self.sort not in service.SORTS:
+            found.append(f"การเรียง “{self.sort}”")
+        if len(self.q) > 100 or len(self.district) > 100:
+            found.append("คำค้นยาวเกิน 100 ตัวอักษร")
+        return found
+
+    def filters(self, staff: StaffUser, context: Context) -> service.TicketFilter:
+        """The service's filter, within the staff member's scope."""
+        return service.TicketFilter(
+            agency_ids=staff.scope,
+            statuses=self.statuses,
+            complaint_types=self.types,
+            district=self.district or None,
+            query=self.q or None,
+            sla=self.sla,
+            due_soon_before=context.calendar.add_business_days(utcnow(), 1),
+        )
+
+    def shown(self) -> dict[str, Any]:
+        """What the filter bar shows."""
+        return {
+            "chosen": {"status": self.statuses, "type": self.types, "sla": self.sla, "q": self.q},
+            "district": self.district,
+            "sort": self.sort,
+        }
+
+
+def _refused(
+    request: Request, staff: StaffUser, listing: Listing, error: str, code: int
+) -> Response:
+    shown = {**page_context(request, staff), **_empty_list(), **listing.shown(), "error": error}
+    return web.page("console/tickets.html", shown, headers=PAGE_HEADERS, status_code=code)
+
+
 @router.get("/console/tickets")
 async def ticket_list(
     request: Request,
     context: ContextDep,
-    status_: Annotated[list[str], Query(alias="status")] = [],  # noqa: B006 - FastAPI query
-    complaint_type: Annotated[list[str], Query(alias="type")] = [],  # noqa: B006
-    sla: str | None = None,
-    q: Annotated[str | None, Query(max_length=100)] = None,
-    district: Annotated[str | None, Query(max_length=100)] = None,
-    sort: str = "created",
     after: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    """The tickets of the staff member's agency (and its sub-agencies)."""
+    """The tickets of the staff member's agency (and its sub-agencies); filters in the
+    address: status (several), type (several), sla, q, district, sort, after."""
     staff = await _signed_in(request)
     if staff is None:
         return _login()
-    # A form's "any" choice sends an empty value: no filter.
-    status_ = [s for s in status_ if s]
-    complaint_type = [t for t in complaint_type if t]
-    problems = [f"สถานะ “{s}”" for s in status_ if s not in STATUS_TH]
-    problems += [f"ประเภท “{t}”" for t in complaint_type if t not in TICKET_TYPES_TH]
-    if sla and sla not in SLA_TH:
-        problems.append(f"กำหนดเวลา “{sla}”")
-    if sort not in service.SORTS:
-        problems.append(f"การเรียง “{sort}”")
-    shown: dict[str, Any] = {
-        **page_context(request, staff),
-        **_empty_list(),
-        "chosen": {"status": status_, "type": complaint_type, "sla": sla, "q": q or ""},
-        "district": district or "",
-        "sort": sort,
-    }
-    if problems:
-        shown["error"] = "ไม่รู้จักตัวกรอง: " + ", ".join(problems)
-        return web.page(
-            "console/tickets.html",
-            shown,
-            headers=PAGE_HEADERS,
-            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+    listing = Listing.of(request)
+    if problems := listing.problems():
+        return _refused(
+            request,
+            staff,
+            listing,
+            "ไม่รู้จักตัวกรอง: " + ", ".join(problems),
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
         )
-    filters = service.TicketFilter(
-        agency_ids=staff.scope,
-        statuses=status_,
-        complaint_types=complaint_type,
-        district=district or None,
-        query=(q or "").strip() or None,
-        sla=sla,
-        due_soon_before=context.calendar.add_business_days(utcnow(), 1),
-    )
+    filters = listing.filters(staff, context)
     cursor = _after(after)
 
     def work(session: Session) -> dict[str, Any]:
         found = service.browse_tickets(
-            session, filters, sort=sort, after=cursor, limit=PAGE_SIZE + 1
+            session, filters, sort=listing.sort, after=cursor, limit=PAGE_SIZE + 1
         )
         more = len(found) > PAGE_SIZE
         found = found[:PAGE_SIZE]
@@ -148,14 +192,57 @@ async def ticket_list(
         return {
             "tickets": [schemas.out(t, context.router) for t in found],
             "counts": service.status_counts(session, filters),
-            "next": f"?{urlencode([*params, ('after', _cursor(found[-1], sort))])}"
+            "next": f"?{urlencode([*params, ('after', _cursor(found[-1], listing.sort))])}"
             if more
             else None,
+            "exports": urlencode(params),
         }
 
-    return web.page(
-        "console/tickets.html", {**shown, **await context.read(work)}, headers=PAGE_HEADERS
+    shown = {**page_context(request, staff), **_empty_list(), **listing.shown()}
+    listed = await context.read(work)
+    return web.page("console/tickets.html", {**shown, **listed}, headers=PAGE_HEADERS)
+
+
+@router.get("/console/tickets/export.{kind}")
+async def export(request: Request, context: ContextDep, kind: str) -> Response:
+    """The filtered list as CSV or XLSX (supervisors and admins), one row per ticket;
+    every export is audited."""
+    staff = await _signed_in(request)
+    if staff is None:
+        return _login()
+    listing = Listing.of(request)
+    if kind not in {"csv", "xlsx"}:
+        raise HTTPException(status.HTTP_404_NOT_FOUND)
+    if staff.role not in {"supervisor", "admin"}:
+        return _refused(
+            request, staff, listing, "ส่งออกได้เฉพาะหัวหน้างานและผู้ดูแลระบบ", status.HTTP_403_FORBIDDEN
+        )
+    if problems := listing.problems():
+        return _refused(
+            request,
+            staff,
+            listing,
+            "ไม่รู้จักตัวกรอง: " + ", ".join(problems),
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+        )
+    filters = listing.filters(staff, context)
+    await context.transaction(
+        lambda s: auth.audit(s, staff, "ticket_export", None, format=kind, filters=asdict(listing))
     )
+    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    disposition = {"Content-Disposition": f'attachment; filename="tickets-{stamp}.{kind}"'}
+
+    if kind == "xlsx":
+        body = await context.read(
+            lambda s: export_sheet.xlsx_bytes(export_sheet.rows(s, filters, context.router))
+        )
+        return Response(body, media_type=XLSX, headers=disposition)
+
+    def stream() -> Iterator[bytes]:
+        with context.sessions() as session:
+            yield from export_sheet.csv_chunks(export_sheet.rows(session, filters, context.router))
+
+    return StreamingResponse(stream(), media_type="text/csv; charset=utf-8", headers=disposition)
 
 
 def _detail(session: Session, staff: StaffUser, ticket_id: str, context: Any) -> dict[str, Any]:

@@ -98,6 +98,7 @@ class TicketPage(BaseModel):
     total: int
     page: int
     per_page: int
+    counts: dict[str, int]
 
 
 class TransitionIn(BaseModel):

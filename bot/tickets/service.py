@@ -472,7 +472,7 @@ class TicketFilter:
 SORTS = {"created": "created_at", "updated": "updated_at", "due": "due_at"}
 
 
-def _filtered(filters: TicketFilter, *, with_status: bool = True) -> Select[Ticket]:
+def filtered(filters: TicketFilter, *, with_status: bool = True) -> Select[Ticket]:
     query = select(Ticket)
     if filters.agency_ids is not None:
         query = query.where(scopes.clause(Ticket.agency_id, filters.agency_ids))
@@ -523,7 +523,7 @@ def list_tickets(
     session: Session, filters: TicketFilter, *, offset: int, limit: int
 ) -> tuple[list[Ticket], int]:
     """A page of tickets (newest first) and the total matching."""
-    query = _filtered(filters)
+    query = filtered(filters)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page = session.scalars(
         query.order_by(Ticket.created_at.desc(), Ticket.id).offset(offset).limit(limit)
@@ -543,7 +543,7 @@ def browse_tickets(
     one shown. Newest first for created and updated, soonest first for the due date."""
     column = getattr(Ticket, SORTS[sort])
     descending = sort != "due"
-    query = _filtered(filters)
+    query = filtered(filters)
     if after is not None:
         value, ticket_id = after
         beyond = column < value if descending else column > value
@@ -554,7 +554,7 @@ def browse_tickets(
 
 def status_counts(session: Session, filters: TicketFilter) -> dict[str, int]:
     """How many tickets of each status match every filter but the status ones."""
-    matching = _filtered(filters, with_status=False).subquery()
+    matching = filtered(filters, with_status=False).subquery()
     rows = session.execute(
         select(matching.c.status, func.count()).group_by(matching.c.status)
     ).all()

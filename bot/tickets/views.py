@@ -10,12 +10,14 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request, Response, status
 from sqlalchemy.orm import Session
 
+from bot.db import utcnow
 from bot.deps import ContextDep
+from bot.errors import Invalid
 from bot.staff import flows as staff_flows
 from bot.staff import limits
 from bot.staff.auth import StaffDep
@@ -79,29 +81,44 @@ async def list_tickets(
     staff: StaffDep,
     status_: Annotated[list[str], Query(alias="status")] = [],  # noqa: B006 - FastAPI query
     complaint_type: Annotated[list[str], Query(alias="type")] = [],  # noqa: B006
-    province: str | None = None,
+    province: Annotated[str | None, Query(max_length=100)] = None,
+    district: Annotated[str | None, Query(max_length=100)] = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
     created_from: datetime | None = None,
     created_to: datetime | None = None,
+    updated_from: datetime | None = None,
+    updated_to: datetime | None = None,
     overdue: bool | None = None,
+    sla: Annotated[
+        Literal["on_time", "due_soon", "overdue"] | None,
+        Query(description="on_time, due_soon (within one business day) or overdue"),
+    ] = None,
+    min_followers: Annotated[int | None, Query(ge=1)] = None,
     page: Annotated[int, Query(ge=1)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
-    """Tickets in the caller's scope, newest first, filtered and paginated."""
-    unknown = [s for s in status_ if s not in STATUSES] + [
-        t for t in complaint_type if t not in TICKET_TYPES
+    """Tickets in the caller's scope, newest first, filtered and paginated; `counts` has
+    how many match each status under the other filters (the console's filter bar)."""
+    unknown = [f"สถานะ “{s}”" for s in status_ if s not in STATUSES] + [
+        f"ประเภท “{t}”" for t in complaint_type if t not in TICKET_TYPES
     ]
     if unknown:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"unknown: {', '.join(unknown)}")
+        raise Invalid("ไม่รู้จักตัวกรอง: " + ", ".join(unknown))
     filters = service.TicketFilter(
         agency_ids=staff.scope,
         statuses=status_,
         complaint_types=complaint_type,
         province=province,
+        district=district,
         query=q,
         created_from=created_from,
         created_to=created_to,
+        updated_from=updated_from,
+        updated_to=updated_to,
         overdue=overdue,
+        sla=sla,
+        due_soon_before=context.calendar.add_business_days(utcnow(), 1),
+        min_followers=min_followers,
     )
 
     def work(session: Session) -> dict[str, Any]:
@@ -113,6 +130,7 @@ async def list_tickets(
             "total": total,
             "page": page,
             "per_page": per_page,
+            "counts": service.status_counts(session, filters),
         }
 
     return await context.read(work)

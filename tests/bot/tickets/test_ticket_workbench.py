@@ -4,12 +4,15 @@ page by keyset, open one, change its status with a message the citizen receives,
 
 from __future__ import annotations
 
+import csv
+import io
 import random
 import re
 from collections.abc import Iterator
 from datetime import timedelta
 from urllib.parse import urlencode
 
+import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -20,10 +23,12 @@ from bot.console.auth import COOKIE
 from bot.db import make_engine, make_sessionmaker, unit_of_work
 from bot.line.models import OutboundMessage
 from bot.staff import auth
+from bot.staff.models import AuditEntry
 from bot.tickets.calendar import BusinessCalendar
 from bot.tickets.models import Ticket
 from bot.tickets.routing import Router
 from tests.support import factories
+from tests.support.stack import new_staff_token
 
 
 @pytest.fixture
@@ -151,3 +156,73 @@ def test_pages_follow_one_another_without_gaps_or_repeats(
             break
         url = "/console/tickets" + following.group(1).replace("&amp;", "&")
     assert sorted(seen) == sorted(t.id for t in filed) and len(seen) == len(set(seen))
+
+
+def test_the_api_has_the_same_filters_and_counts(gateway: TestClient) -> None:
+    word = marker()
+    [ticket] = file(gateway, word)
+    database = gateway.app.state.context.settings.database_url  # type: ignore[attr-defined]
+    token = new_staff_token(database, role="agent", agency_id=ticket.agency_id)
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def ids(**params: object) -> list[str]:
+        found = gateway.get("/api/tickets", params={"q": word, **params}, headers=headers)
+        assert found.status_code == 200, found.text
+        return [item["id"] for item in found.json()["items"]]
+
+    assert ids() == [ticket.id]
+    assert ids(sla="on_time") == [ticket.id]  # due in 15 business days
+    assert ids(sla="overdue") == [] and ids(sla="due_soon") == []
+    assert ids(district=ticket.district) == [ticket.id] and ids(district="ไม่มีเขตนี้") == []
+    assert ids(min_followers=2) == []
+    listed = gateway.get("/api/tickets", params={"q": word, "status": "closed"}, headers=headers)
+    assert listed.json()["items"] == [] and listed.json()["counts"] == {"received": 1}
+    refused = gateway.get("/api/tickets", params={"status": "archived"}, headers=headers)
+    assert refused.status_code == 422 and "ไม่รู้จักตัวกรอง" in refused.json()["detail"]
+    assert gateway.get("/api/tickets", params={"sla": "soon"}, headers=headers).status_code == 422
+
+
+def test_supervisors_export_the_filtered_list_as_csv_and_xlsx_audited(
+    gateway: TestClient, db: Session
+) -> None:
+    word = marker()
+    sessions = gateway.app.state.context.sessions  # type: ignore[attr-defined]
+    with unit_of_work(sessions) as session:
+        calendar, router = BusinessCalendar.load(), Router.load()
+        shared = factories.ticket(
+            session,
+            router,
+            calendar,
+            description=f"ไฟดับทั้งซอย {word}",
+            contact_phone="0812345678",
+            share_identity=True,
+        )
+        private = factories.ticket(
+            session, router, calendar, description=f"ไฟดับหน้าตลาด {word}", contact_phone="0899999999"
+        )
+    sign_in_as(gateway, shared.agency_id)  # an agent: not allowed
+    assert gateway.get("/console/tickets/export.csv", params={"q": word}).status_code == 403
+    sign_in_as(gateway, shared.agency_id, role="supervisor")
+    listed = gateway.get("/console/tickets", params={"q": word}).text
+    assert 'data-testid="export-csv"' in listed
+
+    got = gateway.get("/console/tickets/export.csv", params={"q": word})
+    assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
+    assert got.content.startswith("\ufeff".encode())
+    table = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
+    assert table[0][0].startswith("เลขเรื่อง")
+    by_id = {row[0]: row for row in table[1:]}
+    assert set(by_id) == {shared.id, private.id}
+    assert by_id[shared.id][-1] == "0812345678"  # consented
+    assert by_id[private.id][-1] == "" and "0899999999" not in got.text  # did not
+
+    book = openpyxl.load_workbook(
+        io.BytesIO(gateway.get("/console/tickets/export.xlsx", params={"q": word}).content)
+    )
+    sheet = list(book.active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    assert sheet[0][0] == table[0][0] and {r[0] for r in sheet[1:]} == {shared.id, private.id}
+    exports = db.scalars(
+        select(AuditEntry).where(AuditEntry.action == "ticket_export").order_by(AuditEntry.id)
+    ).all()
+    mine = [e.detail["format"] for e in exports if e.detail["filters"]["q"] == word]
+    assert mine == ["csv", "xlsx"]
