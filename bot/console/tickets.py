@@ -119,6 +119,11 @@ class Listing:
             sort=params.get("sort") or "created",
         )
 
+    def error(self) -> str | None:
+        """What the desk does not understand of the query, in Thai (None when all is well)."""
+        found = self.problems()
+        return "ไม่รู้จักตัวกรอง: " + ", ".join(found) if found else None
+
     def problems(self) -> list[str]:
         """What the desk does not know, in Thai (empty when all is well)."""
         found = [f"สถานะ “{s}”" for s in self.statuses if s not in STATUS_TH]
@@ -153,8 +158,13 @@ class Listing:
 
 
 def _refused(
-    request: Request, staff: StaffUser, listing: Listing, error: str, code: int
+    request: Request,
+    staff: StaffUser,
+    listing: Listing,
+    error: str,
+    code: int = status.HTTP_422_UNPROCESSABLE_CONTENT,
 ) -> Response:
+    """The list page with the reason nothing is listed."""
     shown = {**page_context(request, staff), **_empty_list(), **listing.shown(), "error": error}
     return web.page("console/tickets.html", shown, headers=PAGE_HEADERS, status_code=code)
 
@@ -171,14 +181,8 @@ async def ticket_list(
     if staff is None:
         return _login()
     listing = Listing.of(request)
-    if problems := listing.problems():
-        return _refused(
-            request,
-            staff,
-            listing,
-            "ไม่รู้จักตัวกรอง: " + ", ".join(problems),
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-        )
+    if error := listing.error():
+        return _refused(request, staff, listing, error)
     filters = listing.filters(staff, context)
     cursor = _after(after)
 
@@ -217,14 +221,8 @@ async def export(request: Request, context: ContextDep, kind: str) -> Response:
         return _refused(
             request, staff, listing, "ส่งออกได้เฉพาะหัวหน้างานและผู้ดูแลระบบ", status.HTTP_403_FORBIDDEN
         )
-    if problems := listing.problems():
-        return _refused(
-            request,
-            staff,
-            listing,
-            "ไม่รู้จักตัวกรอง: " + ", ".join(problems),
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-        )
+    if error := listing.error():
+        return _refused(request, staff, listing, error)
     filters = listing.filters(staff, context)
     await context.transaction(
         lambda s: auth.audit(s, staff, "ticket_export", None, format=kind, filters=asdict(listing))
