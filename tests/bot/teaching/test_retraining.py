@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -75,7 +74,8 @@ def test_admins_teach_the_bot_and_a_broken_model_is_refused(desk: Desk) -> None:
             while not done.is_set() or sent[user] < 3:
                 desk.say(user, "สวัสดีค่ะ" if sent[user] % 2 == 0 else "ขอบคุณค่ะ")
                 sent[user] += 1
-                time.sleep(0.3)  # a person's pace, not a wait for anything
+                # Like a person: the next message once this one is answered.
+                wait_for(lambda: len(desk.delivered(user)) >= sent[user], 60, "an answer")
 
         threads = [threading.Thread(target=chatting, args=(u,)) for u in citizens]
         for thread in threads:
