@@ -45,7 +45,15 @@ $(RASA_VENV)/.synced: constraints/rasa-py310.txt constraints/rasa-requirements.t
 	$(RASA_VENV)/bin/python -m compileall -q -j 0 $(RASA_VENV)/lib >/dev/null
 	@touch $@
 
-env: $(VENV)/.synced $(RASA_VENV)/.synced
+# The browser libraries the desk serves (the ticket map's Leaflet), pinned by the lock
+# file, from the npm registry; without npm the map page says so and the rest works.
+VENDOR := bot/web/vendor
+$(VENDOR)/node_modules/.synced: $(VENDOR)/package.json $(VENDOR)/package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --prefix $(VENDOR) --no-audit --no-fund --ignore-scripts --loglevel=error && touch $@; \
+	else echo "npm not found: the console's ticket map will be unavailable"; fi
+
+env: $(VENV)/.synced $(RASA_VENV)/.synced $(VENDOR)/node_modules/.synced
 
 $(MODEL): $(RASA_VENV)/.synced $(MODEL_INPUTS)
 	@mkdir -p models

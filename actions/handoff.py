@@ -9,10 +9,11 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.desk import shared_desk
+from bot import live
 from bot.context import Context
 from bot.db import utcnow
-from bot.handoff import live, texts
 from bot.handoff import service as handoffs
+from bot.handoff import texts
 
 
 async def hand_off(

@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     duplicate_radius_m: float = 200.0
     duplicate_min_similarity: float = 0.6
     api_token_ttl_hours: int = 12
+    # The ticket map's tiles ({z}/{x}/{y}); without them (offline) the markers still show.
+    map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    map_tile_attribution: str = "© OpenStreetMap contributors"
 
     # Hand-off to call-centre staff.
     # The agency (data/agencies.yml id) whose queue takes hand-offs and left messages.

@@ -139,7 +139,7 @@ class Context:
     async def transaction(self, work: Callable[[Session], T]) -> T:
         """Runs `work(session)` in one transaction off the event loop; after the commit,
         announces the notices and console updates the work registered."""
-        from bot.handoff import live
+        from bot import live
         from bot.line import outbox
 
         def call() -> tuple[T, list[tuple[str, int]], list[Notice], list[Update]]:
@@ -172,7 +172,7 @@ class Context:
 
     async def publish_console(self, queue: str, event: dict[str, Any]) -> None:
         """A live update for the consoles watching `queue` (lost updates are caught up)."""
-        from bot.handoff import live
+        from bot import live
 
         await live.publish(self.redis, self.settings.redis_prefix, queue, event)
 

@@ -2,7 +2,8 @@
 
 Flows and services raise them; views never catch them. One exception handler
 (`install`) answers them for the console and the REST API alike: 404 for what the person
-may not see (exactly like an id that does not exist), 409 for a step the current state
+may not see (exactly like an id that does not exist), 403 for what the role may not
+do, 409 for a step the current state
 does not allow, 422 for a request that can never be right.
 """
 
@@ -29,6 +30,12 @@ class NotFound(DomainError):
     """Nothing there for this person: missing, or outside their scope."""
 
     status_code = 404
+
+
+class Forbidden(DomainError):
+    """Within scope, but not for this role (bulk actions and exports are supervisors')."""
+
+    status_code = 403
 
 
 class Conflict(DomainError):

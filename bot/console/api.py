@@ -13,12 +13,13 @@ from fastapi import APIRouter, Response
 from redis.exceptions import RedisError
 from sqlalchemy.orm import Session
 
+from bot import live
 from bot.console import present
 from bot.console.auth import ConsoleStaffDep, SupervisorDep
 from bot.conversations.models import Citizen, Conversation
 from bot.db import aware, utcnow
 from bot.deps import ContextDep
-from bot.handoff import flows, live
+from bot.handoff import flows
 from bot.handoff import service as handoffs
 from bot.handoff import texts as handoff_texts
 from bot.staff import scope as scopes

@@ -14,10 +14,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 from redis.exceptions import RedisError
 
+from bot import live
 from bot.console import auth as console_auth
 from bot.console.auth import ConsoleStaffDep, staff_page_headers
 from bot.deps import ContextDep
-from bot.handoff import live
 from bot.staff import flows as staff_flows
 from bot.staff import limits
 from bot.web import pages as web

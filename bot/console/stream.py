@@ -16,10 +16,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from redis.exceptions import RedisError
 
+from bot import live
 from bot.console import auth as console_auth
 from bot.console.auth import ConsoleStaffDep
 from bot.deps import ContextDep
-from bot.handoff import flows, live
+from bot.handoff import flows
 
 if TYPE_CHECKING:
     from bot.context import Context

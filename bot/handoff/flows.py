@@ -16,12 +16,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import live
 from bot.config import Settings
 from bot.conversations.models import Citizen, Conversation
 from bot.db import aware, utcnow
 from bot.errors import Invalid, NotFound
-from bot.handoff import live, texts
 from bot.handoff import service as handoffs
+from bot.handoff import texts
 from bot.handoff.models import ACTIVE, Handoff
 from bot.line import outbox
 from bot.staff import auth

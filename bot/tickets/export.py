@@ -11,17 +11,26 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
-from typing import Any
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
 
+from fastapi.responses import Response, StreamingResponse
 from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
 from bot.conversations.models import Citizen
-from bot.db import aware
+from bot.db import aware, utcnow
+from bot.staff import auth
+from bot.staff.auth import StaffUser
 from bot.tickets import service
 from bot.tickets.lifecycle import STATUS_TH, TICKET_TYPES_TH
 from bot.tickets.models import Ticket
 from bot.tickets.routing import Router
+
+if TYPE_CHECKING:
+    from bot.context import Context
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 HEADERS = [
     "เลขเรื่อง (id)",
@@ -113,3 +122,34 @@ def xlsx_bytes(found: Iterable[list[Any]]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+async def response(
+    context: Context,
+    staff: StaffUser,
+    filters: service.TicketFilter,
+    kind: str,
+    audited: dict[str, Any] | None = None,
+) -> Response:
+    """The export as an HTTP answer (the console's and the REST API's), audited first
+    with the filters it was asked with (`audited`, or every filter set)."""
+    if audited is None:
+        audited = {
+            k: v.isoformat() if hasattr(v, "isoformat") else v
+            for k, v in asdict(filters).items()
+            if v not in (None, (), []) and k not in {"agency_ids", "due_soon_before"}
+        }
+    await context.transaction(
+        lambda s: auth.audit(s, staff, "ticket_export", None, format=kind, filters=audited)
+    )
+    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    disposition = {"Content-Disposition": f'attachment; filename="tickets-{stamp}.{kind}"'}
+    if kind == "xlsx":
+        body = await context.read(lambda s: xlsx_bytes(rows(s, filters, context.router)))
+        return Response(body, media_type=XLSX, headers=disposition)
+
+    def stream() -> Iterator[bytes]:
+        with context.sessions() as session:
+            yield from csv_chunks(rows(session, filters, context.router))
+
+    return StreamingResponse(stream(), media_type="text/csv; charset=utf-8", headers=disposition)

@@ -8,9 +8,11 @@ answer. The same flows serve the REST API and the console.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from sqlalchemy.orm import Session
 
-from bot.errors import Invalid, NotFound
+from bot.errors import DomainError, Forbidden, Invalid, NotFound
 from bot.line import outbox
 from bot.staff import auth
 from bot.staff import scope as scopes
@@ -22,6 +24,9 @@ from bot.tickets.routing import Router
 
 # A status the citizen must be told why: what was done, or why nothing will be.
 NEEDS_MESSAGE = frozenset({"resolved", "rejected"})
+# Who may act on many tickets at once (and export): supervisors and admins.
+BULK_ROLES = frozenset({"supervisor", "admin"})
+BULK_LIMIT = 200
 
 
 def visible(session: Session, ticket_id: str, staff: StaffUser) -> Ticket:
@@ -90,3 +95,92 @@ def photo(session: Session, staff: StaffUser, ticket_id: str, media_id: str) -> 
     if media is None or media.ticket_id != ticket.id:
         raise NotFound("photo not found")
     return media
+
+
+def assign(session: Session, staff: StaffUser, ticket: Ticket, assignee_id: int | None) -> Ticket:
+    """Gives the ticket to a colleague of its agency, to oneself ("take it"), or to nobody."""
+    before = ticket.assignee_id
+    if service.assign(session, ticket, assignee_id, staff_id=staff.id) is not None:
+        auth.audit(session, staff, "ticket_assign", ticket.id, before=before, after=assignee_id)
+    return ticket
+
+
+def transfer(
+    session: Session, staff: StaffUser, ticket: Ticket, agency_id: str, reason: str, router: Router
+) -> Ticket:
+    """Sends the ticket to another agency with a reason; its followers are told who has it."""
+    before = ticket.agency_id
+    notices = service.transfer(session, ticket, agency_id, reason, router=router, staff_id=staff.id)
+    auth.audit(session, staff, "ticket_transfer", ticket.id, before=before, after=ticket.agency_id)
+    outbox.after_commit(session, notices)
+    return ticket
+
+
+def merge(session: Session, staff: StaffUser, survivor: Ticket, duplicate_id: str) -> Ticket:
+    """Merges a duplicate (which the staff member must also be able to see) into `survivor`;
+    every reporter of the duplicate follows the survivor and is told."""
+    duplicate = visible(session, duplicate_id, staff)
+    notices = service.merge(session, duplicate, survivor, staff_id=staff.id)
+    auth.audit(session, staff, "ticket_merge", duplicate.id, into=survivor.id)
+    outbox.after_commit(session, notices)
+    return survivor
+
+
+@dataclass
+class BulkResult:
+    """What a bulk action did: the tickets changed, and why each other one was not."""
+
+    done: list[str] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)
+
+
+def bulk(
+    session: Session,
+    staff: StaffUser,
+    ticket_ids: list[str],
+    *,
+    status: str | None = None,
+    message: str | None = None,
+    assignee_id: int | None = None,
+    unassign: bool = False,
+) -> BulkResult:
+    """Supervisors and admins: one status change (each citizen gets the message) or one
+    assignment applied to many tickets, each under the same rules as one at a time. A
+    ticket refused (not visible, transition not allowed) does not stop the others."""
+    if staff.role not in BULK_ROLES:
+        raise Forbidden("ทำกับหลายเรื่องพร้อมกันได้เฉพาะหัวหน้างานและผู้ดูแลระบบ")
+    ids = list(dict.fromkeys(i.strip().upper() for i in ticket_ids if i.strip()))
+    if not ids:
+        raise Invalid("กรุณาเลือกเรื่องอย่างน้อยหนึ่งเรื่อง")
+    if len(ids) > BULK_LIMIT:
+        raise Invalid(f"เลือกได้ครั้งละไม่เกิน {BULK_LIMIT} เรื่อง")
+    if status is None and assignee_id is None and not unassign:
+        raise Invalid("กรุณาเลือกสิ่งที่จะทำกับเรื่องที่เลือก")
+    if status in NEEDS_MESSAGE and not (message or "").strip():
+        raise Invalid(f"กรุณาเขียนข้อความถึงผู้แจ้งเมื่อเปลี่ยนเป็น “{STATUS_TH[status]}”")
+    result = BulkResult()
+    for ticket_id in ids:
+        try:
+            with session.begin_nested():
+                ticket = visible(session, ticket_id, staff)
+                if status is not None:
+                    change_status(session, staff, ticket, status, message)
+                if assignee_id is not None or unassign:
+                    assign(session, staff, ticket, None if unassign else assignee_id)
+        except DomainError as refused:
+            result.refused[ticket_id] = (
+                "ไม่พบเรื่องนี้" if isinstance(refused, NotFound) else str(refused.detail)
+            )
+        else:
+            result.done.append(ticket_id)
+    auth.audit(
+        session,
+        staff,
+        "ticket_bulk",
+        None,
+        status=status,
+        assignee=None if unassign else assignee_id,
+        done=result.done,
+        refused=sorted(result.refused),
+    )
+    return result

@@ -33,6 +33,8 @@ class Ticket(Base):
     __table_args__ = (
         Index("ix_ticket_agency_status", "agency_id", "status"),
         Index("ix_ticket_type_created", "complaint_type", "created_at"),
+        Index("ix_ticket_agency_created", "agency_id", "created_at"),
+        Index("ix_ticket_status_due", "status", "due_at"),
     )
 
     id: Mapped[str] = mapped_column(String(11), primary_key=True)
@@ -63,6 +65,15 @@ class Ticket(Base):
     rating: Mapped[int | None]
     rating_comment: Mapped[str | None] = mapped_column(Text)
     rated_at: Mapped[datetime | None]
+    # The officer working it (None: unassigned); staff leaving keep the ticket unassigned.
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.id", ondelete="SET NULL"), index=True
+    )
+    assigned_at: Mapped[datetime | None]
+    # A duplicate merged into another ticket: its followers follow the survivor.
+    merged_into: Mapped[str | None] = mapped_column(
+        ForeignKey("ticket.id", ondelete="SET NULL"), index=True
+    )
 
 
 class TicketEvent(Base):

@@ -3,6 +3,7 @@ functions that fill them (views of every domain use these, never each other's)."
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.conversations.models import Citizen
 from bot.db import aware, utcnow
+from bot.staff.models import Staff
 from bot.tickets import service
 from bot.tickets.lifecycle import COMPLAINT_TYPES, STATUSES, allowed_targets
 from bot.tickets.models import Media, Ticket
@@ -81,6 +83,9 @@ class TicketOut(BaseModel):
     rating_comment: str | None
     # The statuses staff may move it to now (the lifecycle table).
     allowed_transitions: list[str]
+    assignee_id: int | None = Field(description="the officer working it; null: unassigned")
+    assignee_name: str | None
+    merged_into: str | None = Field(description="the ticket this duplicate was merged into")
 
 
 class TicketDetailOut(TicketOut):
@@ -99,6 +104,7 @@ class TicketPage(BaseModel):
     page: int
     per_page: int
     counts: dict[str, int]
+    next: str | None = Field(description="pass as `after` for the following page")
 
 
 class TransitionIn(BaseModel):
@@ -114,10 +120,56 @@ class TypeIn(BaseModel):
     complaint_type: str = Field(description="one of " + ", ".join(COMPLAINT_TYPES))
 
 
+class AssigneeIn(BaseModel):
+    """Who works the ticket: a staff id of its agency (your own to take it), or null."""
+
+    assignee_id: int | None
+
+
+class TransferIn(BaseModel):
+    """Another agency for the ticket, and why (kept internal)."""
+
+    agency_id: str = Field(min_length=1, max_length=80)
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class MergeIn(BaseModel):
+    """The duplicate to merge into this ticket."""
+
+    duplicate_id: str = Field(min_length=1, max_length=20)
+
+
+class BulkIn(BaseModel):
+    """One change for many tickets: a status (with the note citizens read; required for
+    resolved and rejected), an assignee, or `unassign`."""
+
+    ids: list[str] = Field(min_length=1, max_length=200)
+    status: str | None = Field(default=None, description="one of " + ", ".join(STATUSES))
+    note: str | None = Field(default=None, max_length=2000)
+    assignee_id: int | None = None
+    unassign: bool = False
+
+
+class BulkOut(BaseModel):
+    """The tickets changed, and the reason each other one was refused."""
+
+    done: list[str]
+    refused: dict[str, str]
+
+
 class NoteIn(BaseModel):
     """A private staff note."""
 
     body: str = Field(min_length=1, max_length=5000)
+
+
+def names_of(session: Session, staff_ids: set[int | None]) -> dict[int, str]:
+    """Display names of the staff ids given (the assignees of a page, a timeline's staff)."""
+    wanted = {i for i in staff_ids if i is not None}
+    if not wanted:
+        return {}
+    rows = session.execute(select(Staff.id, Staff.display_name).where(Staff.id.in_(wanted)))
+    return {int(i): str(name) for i, name in rows}
 
 
 def agency_name(routes: Router, agency_id: str) -> str:
@@ -127,7 +179,8 @@ def agency_name(routes: Router, agency_id: str) -> str:
         return agency_id
 
 
-def out(ticket: Ticket, routes: Router) -> dict[str, Any]:
+def out(ticket: Ticket, routes: Router, names: Mapping[int, str] | None = None) -> dict[str, Any]:
+    """A ticket as lists show it; `names` gives the assignee's name (by staff id)."""
     due = aware(ticket.due_at)
     return {
         "id": ticket.id,
@@ -150,6 +203,9 @@ def out(ticket: Ticket, routes: Router) -> dict[str, Any]:
         "rating": ticket.rating,
         "rating_comment": ticket.rating_comment,
         "allowed_transitions": allowed_targets(ticket.status, "staff"),
+        "assignee_id": ticket.assignee_id,
+        "assignee_name": (names or {}).get(ticket.assignee_id) if ticket.assignee_id else None,
+        "merged_into": ticket.merged_into,
     }
 
 
@@ -164,8 +220,12 @@ def detail(session: Session, ticket: Ticket, routes: Router) -> dict[str, Any]:
     photos = session.scalars(
         select(Media).where(Media.ticket_id == ticket.id).order_by(Media.created_at)
     )
+    names: dict[int, str] = {}
+    if ticket.assignee_id is not None:
+        assignee = session.get(Staff, ticket.assignee_id)
+        names = {assignee.id: assignee.display_name} if assignee else {}
     return {
-        **out(ticket, routes),
+        **out(ticket, routes, names),
         "events": [
             TicketEventOut.model_validate(e, from_attributes=True)
             for e in service.timeline(session, ticket.id, public_only=False)

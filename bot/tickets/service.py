@@ -7,6 +7,8 @@ never changes without its notice, and no notice goes out for a change rolled bac
 
 from __future__ import annotations
 
+import base64
+import binascii
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,17 +19,21 @@ from rapidfuzz import fuzz
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from bot import live
 from bot.conversations.models import Citizen
 from bot.conversations.service import ensure_citizen
 from bot.db import aware, utcnow
+from bot.errors import Conflict, Invalid
 from bot.line import outbox
 from bot.line.outbox import Notice
 from bot.staff import scope as scopes
+from bot.staff.models import Staff
 from bot.tickets import cards
 from bot.tickets.calendar import BusinessCalendar
 from bot.tickets.lifecycle import (
     COMPLAINT_TYPES,
     OPEN_STATUSES,
+    STATUS_TH,
     Actor,
     RetypeError,
     TransitionError,
@@ -118,7 +124,15 @@ def create_ticket(
         ):
             media.ticket_id = ticket.id
     session.flush()
+    changed(session, ticket, "created")
     return ticket, True
+
+
+def changed(session: Session, ticket: Ticket, what: str, *also: str) -> None:
+    """Tells the consoles of the ticket's agency (and of `also`, agencies it left) about the
+    change once it commits: an open ticket list refreshes itself (bot.console.tickets)."""
+    event = {"type": "ticket", "id": ticket.id, "status": ticket.status, "change": what}
+    live.after_commit(session, {ticket.agency_id, *also}, event)
 
 
 def for_citizen(session: Session, ticket_id: str, line_user_id: str) -> Ticket | None:
@@ -208,6 +222,7 @@ def transition(
     )
     session.add(event)
     session.flush()
+    changed(session, ticket, "status")
     return notify_followers(session, ticket, event, quiet_for=quiet_for)
 
 
@@ -233,6 +248,7 @@ def retype(
         raise RetypeError("เรื่องนี้เป็นประเภทนี้อยู่แล้ว")
     now = now or utcnow()
     before = ticket.complaint_type
+    agency_before = ticket.agency_id
     ticket.complaint_type = complaint_type
     ticket.updated_at = now
     if ticket.status in OPEN_STATUSES:
@@ -262,6 +278,7 @@ def retype(
         )
     )
     session.flush()
+    changed(session, ticket, "type", agency_before)
     return event
 
 
@@ -278,7 +295,207 @@ def add_note(session: Session, ticket: Ticket, *, staff_id: int, body: str) -> T
     session.add(event)
     ticket.updated_at = utcnow()
     session.flush()
+    changed(session, ticket, "note")
     return event
+
+
+# Who works it, who has it, one of many --------------------------------------------
+
+
+def colleagues(session: Session, ticket: Ticket) -> list[Staff]:
+    """Active staff who may work the ticket: those whose scope includes its agency."""
+    staff = session.scalars(
+        select(Staff).where(Staff.active.is_(True)).order_by(Staff.display_name, Staff.id)
+    )
+    return [
+        s
+        for s in staff
+        if s.role != "admin" or s.agency_id is not None
+        if scopes.visible(ticket.agency_id, scopes.of(s.role, s.agency_id))
+    ]
+
+
+def assign(
+    session: Session,
+    ticket: Ticket,
+    assignee_id: int | None,
+    *,
+    staff_id: int,
+    now: datetime | None = None,
+) -> TicketEvent | None:
+    """Gives the ticket to a colleague who may work it (None: nobody); an internal entry
+    of the timeline. Invalid for someone outside the ticket's agency; None when unchanged."""
+    if ticket.assignee_id == assignee_id:
+        return None
+    name = "ไม่มีผู้รับผิดชอบ"
+    if assignee_id is not None:
+        assignee = next((s for s in colleagues(session, ticket) if s.id == assignee_id), None)
+        if assignee is None:
+            raise Invalid("มอบหมายได้เฉพาะเจ้าหน้าที่ของหน่วยงานที่รับผิดชอบเรื่องนี้")
+        name = assignee.display_name
+    now = now or utcnow()
+    ticket.assignee_id = assignee_id
+    ticket.assigned_at = now if assignee_id is not None else None
+    ticket.updated_at = now
+    event = TicketEvent(
+        ticket_id=ticket.id,
+        kind="assigned",
+        actor_type="staff",
+        staff_id=staff_id,
+        public=False,
+        note=f"ผู้รับผิดชอบ: {name}",
+        created_at=now,
+    )
+    session.add(event)
+    session.flush()
+    changed(session, ticket, "assignee")
+    return event
+
+
+def transfer(
+    session: Session,
+    ticket: Ticket,
+    agency_id: str,
+    reason: str,
+    *,
+    router: Router,
+    staff_id: int,
+    now: datetime | None = None,
+) -> list[Notice]:
+    """Sends an open ticket to another agency (it leaves the sender's list and its
+    assignee); the followers are told which agency has it now, the reason stays
+    internal. Invalid for an unknown agency, the same one or an empty reason; Conflict
+    for a ticket no longer open."""
+    reason = reason.strip()
+    if not reason:
+        raise Invalid("กรุณาระบุเหตุผลที่ส่งต่อ")
+    if ticket.status not in OPEN_STATUSES:
+        raise Conflict(f"เรื่องที่ “{STATUS_TH.get(ticket.status, ticket.status)}” แล้วส่งต่อไม่ได้")
+    try:
+        agency = router.agency(agency_id)
+    except KeyError:
+        raise Invalid(f"ไม่รู้จักหน่วยงาน “{agency_id[:80]}”") from None
+    if agency.id == ticket.agency_id:
+        raise Invalid("เรื่องนี้อยู่ที่หน่วยงานนี้แล้ว")
+    now = now or utcnow()
+    before = ticket.agency_id
+    ticket.agency_id = agency.id
+    ticket.routing_rule = "transfer"
+    ticket.assignee_id = None
+    ticket.assigned_at = None
+    ticket.updated_at = now
+    session.add(
+        TicketEvent(
+            ticket_id=ticket.id,
+            kind="note",
+            actor_type="staff",
+            staff_id=staff_id,
+            public=False,
+            note=f"เหตุผลที่ส่งต่อ: {reason}",
+            created_at=now,
+        )
+    )
+    event = TicketEvent(
+        ticket_id=ticket.id,
+        kind="transferred",
+        actor_type="staff",
+        staff_id=staff_id,
+        note=f"ส่งต่อเรื่องให้ {agency.name} ดูแลแล้วค่ะ",
+        created_at=now,
+    )
+    session.add(event)
+    session.flush()
+    changed(session, ticket, "agency", before)
+    return notify_followers(session, ticket, event)
+
+
+def merge(
+    session: Session,
+    duplicate: Ticket,
+    survivor: Ticket,
+    *,
+    staff_id: int,
+    now: datetime | None = None,
+) -> list[Notice]:
+    """Merges `duplicate` into `survivor`: the duplicate is closed as such, its followers
+    follow the survivor from now on, and each is told the number to follow. Invalid for
+    the same ticket, Conflict when either is no longer open."""
+    if duplicate.id == survivor.id:
+        raise Invalid("รวมเรื่องเข้ากับตัวเองไม่ได้")
+    for ticket in (duplicate, survivor):
+        if ticket.status not in OPEN_STATUSES:
+            raise Conflict(
+                f"เรื่อง {ticket.id} “{STATUS_TH.get(ticket.status, ticket.status)}” แล้ว "
+                "รวมได้เฉพาะเรื่องที่ยังเปิดอยู่"
+            )
+    now = now or utcnow()
+    moved = 0
+    for follower in session.scalars(
+        select(TicketFollower).where(TicketFollower.ticket_id == duplicate.id)
+    ).all():
+        if session.get(TicketFollower, (survivor.id, follower.citizen_id)) is None:
+            session.add(
+                TicketFollower(ticket_id=survivor.id, citizen_id=follower.citizen_id, role="joined")
+            )
+            moved += 1
+    survivor.followers_count = (survivor.followers_count or 1) + moved
+    survivor.updated_at = now
+    session.add(
+        TicketEvent(
+            ticket_id=survivor.id,
+            kind="merged",
+            actor_type="staff",
+            staff_id=staff_id,
+            note=f"รวมเรื่อง {duplicate.id} เข้ากับเรื่องนี้ ผู้แจ้งรวม {survivor.followers_count} คน",
+            created_at=now,
+        )
+    )
+    duplicate.merged_into = survivor.id
+    duplicate.assignee_id = None
+    session.flush()
+    changed(session, survivor, "merged")
+    return transition(
+        session,
+        duplicate,
+        "duplicate",
+        actor="staff",
+        staff_id=staff_id,
+        note=f"เรื่องนี้รวมกับเรื่อง {survivor.id} ซึ่งแจ้งปัญหาเดียวกันค่ะ ติดตามความคืบหน้าได้ที่เรื่องนั้น",
+        now=now,
+    )
+
+
+def nearby_open(
+    session: Session,
+    ticket: Ticket,
+    scope: scopes.Scope,
+    *,
+    radius_m: float = 500,
+    limit: int = 5,
+) -> list[tuple[float, Ticket]]:
+    """Open tickets within `scope` and `radius_m` of this one, closest first."""
+    if ticket.latitude is None or ticket.longitude is None:
+        return []
+    dlat = radius_m / 111_320
+    dlon = radius_m / (111_320 * max(0.1, math.cos(math.radians(ticket.latitude))))
+    near = session.scalars(
+        select(Ticket)
+        .where(
+            Ticket.id != ticket.id,
+            Ticket.status.in_(OPEN_STATUSES),
+            scopes.clause(Ticket.agency_id, scope),
+            Ticket.latitude.between(ticket.latitude - dlat, ticket.latitude + dlat),
+            Ticket.longitude.between(ticket.longitude - dlon, ticket.longitude + dlon),
+        )
+        .limit(200)
+    ).all()
+    here = (ticket.latitude, ticket.longitude)
+    scored = [
+        (haversine(here, (t.latitude, t.longitude), unit=Unit.METERS), t)
+        for t in near
+        if t.latitude is not None and t.longitude is not None
+    ]
+    return sorted((p for p in scored if p[0] <= radius_m), key=lambda p: p[0])[:limit]
 
 
 def notify_followers(
@@ -394,6 +611,7 @@ def join(session: Session, ticket: Ticket, line_user_id: str) -> bool:
         )
     )
     session.flush()
+    changed(session, ticket, "joined")
     return True
 
 
@@ -452,6 +670,7 @@ class TicketFilter:
     """Filters of the staff ticket list (the console's and the REST API's)."""
 
     agency_ids: Sequence[str] | None = None  # None: every agency (admins)
+    ids: Sequence[str] = ()  # only these tickets (the ones ticked in a list)
     statuses: Sequence[str] = ()
     complaint_types: Sequence[str] = ()
     province: str | None = None
@@ -467,15 +686,26 @@ class TicketFilter:
     sla: str | None = None
     due_soon_before: datetime | None = None
     min_followers: int | None = None
+    # A staff id, or UNASSIGNED for tickets nobody works yet.
+    assignee: int | None = None
+    has_photos: bool | None = None
 
 
-SORTS = {"created": "created_at", "updated": "updated_at", "due": "due_at"}
+UNASSIGNED = 0  # `TicketFilter.assignee` for "nobody" (staff ids start at 1)
+SORTS = {
+    "created": "created_at",
+    "updated": "updated_at",
+    "due": "due_at",
+    "followers": "followers_count",
+}
 
 
 def filtered(filters: TicketFilter, *, with_status: bool = True) -> Select[Ticket]:
     query = select(Ticket)
     if filters.agency_ids is not None:
         query = query.where(scopes.clause(Ticket.agency_id, filters.agency_ids))
+    if filters.ids:
+        query = query.where(Ticket.id.in_(filters.ids))
     if with_status and filters.statuses:
         query = query.where(Ticket.status.in_(filters.statuses))
     if filters.complaint_types:
@@ -486,13 +716,29 @@ def filtered(filters: TicketFilter, *, with_status: bool = True) -> Select[Ticke
         query = query.where(Ticket.district == filters.district)
     if filters.query:
         # Thai is written without spaces: a substring match finds a word anywhere.
-        like = f"%{filters.query}%"
+        # Notes are searched too (staff write the place names citizens left out).
+        like = f"%{_escape_like(filters.query)}%"
+        noted = select(TicketEvent.ticket_id).where(
+            TicketEvent.kind == "note", TicketEvent.note.ilike(like, escape="\\")
+        )
         query = query.where(
             or_(
-                Ticket.id.ilike(like),
-                Ticket.description.ilike(like),
-                Ticket.address.ilike(like),
+                Ticket.id.ilike(like, escape="\\"),
+                Ticket.description.ilike(like, escape="\\"),
+                Ticket.address.ilike(like, escape="\\"),
+                Ticket.id.in_(noted),
             )
+        )
+    if filters.assignee is not None:
+        query = query.where(
+            Ticket.assignee_id.is_(None)
+            if filters.assignee == UNASSIGNED
+            else Ticket.assignee_id == filters.assignee
+        )
+    if filters.has_photos is not None:
+        photographed = select(Media.ticket_id).where(Media.ticket_id.is_not(None))
+        query = query.where(
+            Ticket.id.in_(photographed) if filters.has_photos else ~Ticket.id.in_(photographed)
         )
     for column, start, end in (
         (Ticket.created_at, filters.created_from, filters.created_to),
@@ -519,6 +765,11 @@ def filtered(filters: TicketFilter, *, with_status: bool = True) -> Select[Ticke
     return query
 
 
+def _escape_like(text: str) -> str:
+    """`text` matched literally by LIKE: % and _ typed in a search are not wildcards."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def list_tickets(
     session: Session, filters: TicketFilter, *, offset: int, limit: int
 ) -> tuple[list[Ticket], int]:
@@ -536,11 +787,13 @@ def browse_tickets(
     filters: TicketFilter,
     *,
     sort: str = "created",
-    after: tuple[datetime, str] | None = None,
+    after: tuple[datetime | int, str] | None = None,
+    offset: int = 0,
     limit: int = 50,
 ) -> list[Ticket]:
     """Keyset pagination: up to `limit` tickets after the (sort value, id) of the last
-    one shown. Newest first for created and updated, soonest first for the due date."""
+    one shown. Newest first for created and updated, soonest first for the due date, the
+    most +1s first for followers."""
     column = getattr(Ticket, SORTS[sort])
     descending = sort != "due"
     query = filtered(filters)
@@ -549,7 +802,28 @@ def browse_tickets(
         beyond = column < value if descending else column > value
         query = query.where(or_(beyond, (column == value) & (Ticket.id > ticket_id)))
     order = column.desc() if descending else column.asc()
-    return list(session.scalars(query.order_by(order, Ticket.id).limit(limit)))
+    return list(session.scalars(query.order_by(order, Ticket.id).offset(offset).limit(limit)))
+
+
+def count_tickets(session: Session, filters: TicketFilter) -> int:
+    """How many tickets match."""
+    return session.scalar(select(func.count()).select_from(filtered(filters).subquery())) or 0
+
+
+def cursor(ticket: Ticket, sort: str) -> str:
+    """The opaque "after" of a page ending at `ticket` (browse_tickets' keyset)."""
+    value = getattr(ticket, SORTS[sort])
+    shown = str(value) if isinstance(value, int) else aware(value).isoformat()
+    return base64.urlsafe_b64encode(f"{shown}|{ticket.id}".encode()).decode()
+
+
+def after_cursor(given: str, sort: str) -> tuple[datetime | int, str]:
+    """The keyset position of a `cursor`; ValueError for one the desk did not make."""
+    try:
+        value, ticket_id = base64.urlsafe_b64decode(given.encode()).decode().split("|", 1)
+        return (int(value) if sort == "followers" else datetime.fromisoformat(value)), ticket_id
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise ValueError("not a cursor of this list") from None
 
 
 def status_counts(session: Session, filters: TicketFilter) -> dict[str, int]:

@@ -24,6 +24,14 @@ AREAS: dict[str, Path] = {
     "catalogue": BOT / "catalogue",
     "simulator": BOT / "dev" / "simulator",
 }
+# Browser libraries from the npm registry (bot/web/vendor/package.json, installed by
+# `make env`), served as they are published: /static/leaflet/leaflet.js. Absent until
+# installed; pages that need one check `has_static` and say so.
+VENDOR = BOT / "web" / "vendor" / "node_modules"
+VENDOR_AREAS: dict[str, Path] = {
+    "leaflet": VENDOR / "leaflet" / "dist",
+    "markercluster": VENDOR / "leaflet.markercluster" / "dist",
+}
 # Never served in production, where the simulator is not even mounted (bot.main).
 DEVELOPMENT_ONLY = frozenset({"simulator"})
 # What a static folder may hold to be served, by suffix; other files are not served.
@@ -48,14 +56,18 @@ def static_files(*, development: bool) -> Mapping[tuple[str, str], StaticFile]:
     on first use (at start): a name from a URL is only ever a key into it, never a path.
     The simulator's files are among them in development only."""
     found: dict[tuple[str, str], StaticFile] = {}
-    for area, folder in AREAS.items():
+    folders = [(area, folder / "static", False) for area, folder in AREAS.items()]
+    folders += [(area, folder, True) for area, folder in VENDOR_AREAS.items()]
+    for area, static, nested in folders:
         if area in DEVELOPMENT_ONLY and not development:
             continue
-        static = folder / "static"
         if not static.is_dir():
             continue
-        for path in sorted(static.iterdir()):
+        # An area's own folder is flat; a published library keeps its layout (images/).
+        for path in sorted(static.rglob("*") if nested else static.iterdir()):
+            name = path.relative_to(static).as_posix()
             media_type = MEDIA_TYPES.get(path.suffix)
-            if media_type and path.is_file() and not path.name.startswith("."):
-                found[(area, path.name)] = StaticFile(path, media_type)
+            hidden = any(part.startswith(".") for part in name.split("/"))
+            if media_type and path.is_file() and not hidden:
+                found[(area, name)] = StaticFile(path, media_type)
     return MappingProxyType(found)

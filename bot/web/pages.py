@@ -38,6 +38,11 @@ def static_url(context: Context, area: str, name: str) -> str:
     return f"{context.get('root', '')}/static/{area}/{name}"
 
 
+def has_static(area: str, name: str) -> bool:
+    """Whether the desk can serve this static file (a vendor library may not be installed)."""
+    return (area, name) in static_files(development=True)
+
+
 @cache
 def environment() -> Environment:
     """The environment of every page (made on first use)."""

@@ -21,7 +21,7 @@ def static_router(*, development: bool) -> APIRouter:
     files = static_files(development=development)
     router = APIRouter(include_in_schema=False)
 
-    @router.get("/static/{area}/{name}")
+    @router.get("/static/{area}/{name:path}")
     async def static_file(area: str, name: str) -> FileResponse:
         """One file of an area's static folder; 404 for any other name."""
         found = files.get((area, name))

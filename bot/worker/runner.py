@@ -16,10 +16,9 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.exc import OperationalError
 
-from bot import messages, metrics
+from bot import live, messages, metrics
 from bot.config import Settings
 from bot.db import make_engine, make_sessionmaker, migrate, unit_of_work, utcnow
-from bot.handoff import live
 from bot.line import service
 from bot.line.client import LineChannel
 from bot.queue import Entry, EventQueue

@@ -76,7 +76,9 @@ def production() -> Iterator[TestClient]:
 
 def test_every_area_has_its_files_listed() -> None:
     listed = {area for area, _ in EVERY_FILE}
-    assert listed == {"web", "console", "teaching", "reports", "catalogue", "simulator"}
+    assert listed == {"web", "console", "teaching", "reports", "catalogue", "simulator"} | set(
+        areas.VENDOR_AREAS
+    )
     for area, name in [
         ("web", "desk.js"),
         ("console", "console.js"),
@@ -101,8 +103,22 @@ def test_every_file_is_served_with_its_type_and_headers(
     assert got.headers["content-type"] == MEDIA_TYPES[Path(name).suffix]
     assert got.headers["cache-control"] == "no-cache"
     assert got.headers["x-content-type-options"] == "nosniff"
-    folder = BOT / "dev" / "simulator" if area == "simulator" else BOT / area
-    assert got.content == (folder / "static" / name).read_bytes()
+    assert got.content == areas.static_files(development=True)[(area, name)].path.read_bytes()
+
+
+def test_vendor_libraries_are_served_from_their_npm_packages(development: TestClient) -> None:
+    # make env installs them (bot/web/vendor/package-lock.json pins the versions).
+    for area, name in [
+        ("leaflet", "leaflet.js"),
+        ("leaflet", "leaflet.css"),
+        ("leaflet", "images/layers.png"),
+        ("markercluster", "leaflet.markercluster.js"),
+        ("markercluster", "MarkerCluster.Default.css"),
+    ]:
+        got = development.get(f"/static/{area}/{name}")
+        assert got.status_code == 200, (area, name)
+        assert got.content == (areas.VENDOR_AREAS[area] / name).read_bytes()
+    assert b"1.9.4" in development.get("/static/leaflet/leaflet.js").content
 
 
 @pytest.mark.parametrize(
@@ -121,6 +137,10 @@ def test_every_file_is_served_with_its_type_and_headers(
         "/static/console/",
         "/static/console",
         "/static/web/desk.js/x",
+        "/static/leaflet/../package.json",
+        "/static/leaflet/images/../../package.json",
+        "/static/leaflet/%2E%2E/package.json",
+        "/static/leaflet/leaflet.js.map",  # not a served type
     ],
 )
 def test_unknown_names_and_traversal_answer_404(development: TestClient, path: str) -> None:
@@ -146,15 +166,21 @@ def test_the_list_is_what_the_folders_hold_and_nothing_else(
     (tmp_path / "dev" / "static").mkdir(parents=True)
     (tmp_path / "dev" / "static" / "tool.js").write_text("x")
     monkeypatch.setattr(areas, "AREAS", {"area": tmp_path / "area", "simulator": tmp_path / "dev"})
+    library = tmp_path / "node_modules" / "lib" / "dist"
+    (library / "images").mkdir(parents=True)
+    (library / "images" / "icon.png").write_text("x")
+    (library / "lib.js.map").write_text("x")
+    monkeypatch.setattr(areas, "VENDOR_AREAS", {"lib": library})
     listed = areas.static_files.__wrapped__(development=True)
     assert sorted(listed) == [
         ("area", "logo.png"),
         ("area", "page.css"),
         ("area", "page.js"),
+        ("lib", "images/icon.png"),
         ("simulator", "tool.js"),
     ]
     assert listed[("area", "logo.png")].media_type == "image/png"
-    assert sorted(areas.static_files.__wrapped__(development=False)) == sorted(listed)[:3]
+    assert sorted(areas.static_files.__wrapped__(development=False)) == sorted(listed)[:4]
 
 
 def test_the_simulators_files_are_not_served_in_production(

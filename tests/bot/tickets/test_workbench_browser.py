@@ -72,3 +72,73 @@ def test_an_officer_resolves_a_citizens_ticket_with_a_message(desk: Desk, browse
         expect(page).to_have_url(f"{desk.gateway}/console")
         answer = page.goto(f"/console/tickets/{ticket_id}")
         assert answer is not None and answer.status == 404
+
+
+def _file_directly(desk: Desk, count: int, **fields: object) -> list[str]:
+    """Tickets stored straight in the desk's database (what the chat would file)."""
+    from bot.tickets.calendar import BusinessCalendar
+    from bot.tickets.routing import Router
+    from tests.support import factories
+
+    with Session(create_engine(desk.settings.database_url)) as session, session.begin():
+        router, calendar = Router.load(), BusinessCalendar.load()
+        return [factories.ticket(session, router, calendar, **fields).id for _ in range(count)]
+
+
+def test_the_list_shows_a_ticket_filed_while_it_is_open_and_keys_move_in_it(
+    desk: Desk, browser: Browser
+) -> None:
+    chat = Chat(desk, user_id())
+    officer = create_staff(desk, "agent", "bma")
+    with watched_page(browser, base_url=desk.gateway, viewport=(1920, 1080), csp=True) as page:
+        _sign_in(page, officer)
+        expect(page).to_have_url(f"{desk.gateway}/console")
+        page.goto("/console/tickets?status=received&sort=created")
+        expect(page.locator("main.tickets")).to_have_attribute("data-live", "on")
+        page.evaluate("window.stayed = true")  # gone if the page reloads
+        ticket_id = file_road_complaint(chat, 10, with_photo=False)
+        row = page.locator(f'tr[data-ticket="{ticket_id}"]')
+        expect(row).to_be_visible()  # no reload: the list fetched itself
+        expect(page.get_by_test_id("live")).to_contain_text(ticket_id)
+        assert page.evaluate("window.stayed") is True
+
+        # Arrow keys move between tickets; Enter opens one.
+        links = page.get_by_test_id("ticket-link")
+        links.first.focus()
+        page.keyboard.press("ArrowDown")
+        expect(links.nth(1)).to_be_focused()
+        page.keyboard.press("ArrowUp")
+        expect(links.first).to_be_focused()
+
+
+def test_a_supervisor_changes_several_tickets_from_the_list(desk: Desk, browser: Browser) -> None:
+    word = "บัลค์ทดสอบสถานะ"
+    ids = _file_directly(desk, 2, description=f"ถนนทรุดเป็นแอ่ง {word} หน้าตลาด")
+    boss = create_staff(desk, "supervisor", "bma")
+    with watched_page(browser, base_url=desk.gateway, viewport=(1280, 800)) as page:
+        _sign_in(page, boss)
+        page.goto(f"/console/tickets?q={word}")
+        page.get_by_test_id("select-all").check()
+        page.get_by_test_id("bulk-action-status").check()
+        page.get_by_test_id("bulk-status").select_option("in_progress")
+        page.get_by_test_id("bulk-message").fill("ทีมช่างรับเรื่องแล้วค่ะ")
+        page.get_by_test_id("bulk-apply").press("Enter")
+        expect(page.get_by_test_id("done")).to_contain_text("ทำแล้ว 2 เรื่อง")
+        for ticket_id in ids:
+            expect(
+                page.locator(f'tr[data-ticket="{ticket_id}"] [data-testid="row-status"]')
+            ).to_have_text("กำลังดำเนินการ")
+
+
+def test_the_map_shows_the_filtered_tickets_without_tiles(desk: Desk, browser: Browser) -> None:
+    # No internet here: OpenStreetMap's tiles fail, and the markers must still show.
+    word = "แผนที่ทดสอบหมุด"
+    _file_directly(desk, 3, description=f"ไฟถนนดับ {word}", latitude=13.75, longitude=100.49)
+    officer = create_staff(desk, "agent", "bma")
+    with watched_page(browser, base_url=desk.gateway, viewport=(1280, 800)) as page:
+        _sign_in(page, officer)
+        page.goto(f"/console/tickets?q={word}")
+        page.get_by_test_id("map-link").click()
+        expect(page.get_by_test_id("map")).to_have_attribute("data-markers", "3")
+        expect(page.get_by_test_id("map-status")).to_contain_text("3 เรื่องที่มีตำแหน่ง")
+        expect(page.locator(".marker-cluster, path.leaflet-interactive").first).to_be_visible()
