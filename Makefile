@@ -79,13 +79,13 @@ run: env $(MODEL)
 # Import contracts (pyproject.toml [tool.importlinter]): no cycles, nlu/ never imports bot/,
 # bot/ never imports Rasa, views never import other views.
 lint: $(VENV)/.synced
-	$(VENV)/bin/ruff check bot actions nlu tests bench
-	$(VENV)/bin/ruff format --check bot actions nlu tests bench
+	$(VENV)/bin/ruff check bot actions nlu tests bench docs
+	$(VENV)/bin/ruff format --check bot actions nlu tests bench docs
 	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: $(VENV)/.synced
 	$(VENV)/bin/mypy bot actions nlu
-	$(VENV)/bin/mypy tests/bot tests/actions tests/support bench
+	$(VENV)/bin/mypy tests/bot tests/actions tests/support bench docs/screenshots.py
 
 compose-check: $(VENV)/.synced
 	$(VENV)/bin/docker-compose -f docker-compose.yml config -q

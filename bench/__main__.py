@@ -7,7 +7,8 @@ Measures, in one run on this machine:
 - memory (RSS) of each process;
 - time from `make run` to a healthy desk (environments and model already present);
 - console latency from a citizen's webhook to the agent's screen (bench/console.py);
-- an admin's retraining (job queue → `rasa train` → evaluation) and activation time.
+- an admin's retraining (job queue → `rasa train` → evaluation) and activation time;
+- the ticket workbench on 200,000 tickets (bench/workbench.py).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from sqlalchemy import func, select
 
 from bench import catalogue as catalogue_bench
 from bench import console as console_bench
+from bench import workbench as workbench_bench
 from bench.stack import Stack, descendants, free_port
 from bot.config import ROOT
 from bot.db import make_engine, make_sessionmaker
@@ -651,10 +653,15 @@ def write(results: dict[str, Any]) -> None:
         "",
         results.get("console", ""),
         results.get("catalogue", ""),
+        results.get("workbench", ""),
     ]
     # `make chaos` writes its own section: kept from the last chaos run.
     old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
-    chaos = old[old.find("## Chaos (") :] if "## Chaos (" in old else ""
+    chaos = ""
+    if "## Chaos (" in old:
+        start = old.index("## Chaos (")
+        end = old.find("\n## ", start + 1)
+        chaos = old[start:] if end == -1 else old[start : end + 1]
     RESULTS.write_text("\n".join(lines).rstrip() + ("\n\n" + chaos if chaos else "\n"))
 
 
@@ -702,6 +709,7 @@ def main() -> None:
         catalogue_bench.SYNTHETIC_SERVICES,
         catalogue_bench.LATENCY_SEARCHES,
     )
+    results["workbench"] = workbench_bench.report(workbench_bench.run())
     write(results)
     print(RESULTS.read_text())
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event, text
+from sqlalchemy import JSON, DateTime, Engine, MetaData, String, create_engine, event, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -27,6 +27,10 @@ NAMING = {
 
 # JSON on SQLite, JSONB on PostgreSQL.
 JSONType = JSON().with_variant(JSONB(), "postgresql")
+# An agency id (bot.staff.scope matches "bma" and "bma-…"): byte order on PostgreSQL,
+# so the prefix match uses the column's indexes whatever the database's locale (SQLite
+# compares bytes already).
+AgencyId = String(80).with_variant(String(80, collation="C"), "postgresql")
 
 
 def utcnow() -> datetime:

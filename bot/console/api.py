@@ -48,7 +48,9 @@ def _conversation_out(
         "id": conversation.id,
         "handler": conversation.handler,
         "citizen": {
-            "name": (citizen.display_name if citizen else None) or "ผู้ใช้ LINE",
+            "name": handoffs.citizen_label(
+                citizen.display_name if citizen else None, conversation.citizen_id
+            ),
             "following": bool(citizen and citizen.following),
         },
         "handoff": present.handoff(current) if current else None,
@@ -108,7 +110,7 @@ async def recent_conversations(context: ContextDep, staff: ConsoleStaffDep) -> d
             {
                 "id": c.id,
                 "handler": c.handler,
-                "citizen": name or "ผู้ใช้ LINE",
+                "citizen": handoffs.citizen_label(name, c.citizen_id),
                 "last_message_at": aware(c.last_message_at).isoformat(),
             }
             for c, name in handoffs.recent_conversations(session)

@@ -628,11 +628,22 @@ async def ticket_page(
         "statuses": STATUS_TH,
         "types": COMPLAINT_TYPES_TH,
         "event_names": EVENT_TH,
-        "agencies": [a for a in context.router.agencies() if a.id != found["agency_id"]],
+        "agencies": transfer_targets(context, found["agency_id"]),
         "done": DONE_TH.get(done or ""),
         "error": error,
     }
     return web.page("console/ticket.html", shown, headers=page_headers(context))
+
+
+def transfer_targets(context: Context, agency_id: str) -> list[Any]:
+    """The agencies offered for a transfer: every top-level agency and the offices of the
+    ticket's own (any other id may still be typed)."""
+    root = agency_id.split("-", 1)[0]
+    return [
+        a
+        for a in context.router.agencies()
+        if a.id != agency_id and (a.parent_id is None or a.parent_id == root)
+    ]
 
 
 @router.get("/console/tickets/{ticket_id}/photos/{media_id}")

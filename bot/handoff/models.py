@@ -16,7 +16,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.conversations import models as _conversations  # noqa: F401 - FK targets
-from bot.db import Base, utcnow
+from bot.db import AgencyId, Base, utcnow
 from bot.staff import models as _staff  # noqa: F401 - FK target
 
 
@@ -71,7 +71,7 @@ class Handoff(Base):
         ForeignKey("citizen.id", ondelete="SET NULL"), index=True
     )
     # The agency (or team) whose staff take it: an agency id of data/agencies.yml.
-    queue: Mapped[str] = mapped_column(String(80))
+    queue: Mapped[str] = mapped_column(AgencyId)
     status: Mapped[str] = mapped_column(String(20), default=HandoffStatus.WAITING)
     reason: Mapped[str] = mapped_column(String(20))
     agent_id: Mapped[int | None] = mapped_column(

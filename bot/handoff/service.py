@@ -712,8 +712,55 @@ class QueueItem:
     last_text: str | None
 
 
+def citizen_label(name: str | None, citizen_id: int | None) -> str:
+    """What staff call a citizen: their LINE name, else a stable alias of their record (so
+    fifteen nameless citizens are not fifteen identical cards)."""
+    if name and name.strip():
+        return name.strip()
+    return f"ผู้ใช้ LINE #{citizen_id}" if citizen_id is not None else "ผู้ใช้ LINE"
+
+
+PREVIEW_CHARS = 80
+PREVIEW_TH = {
+    "image": "[รูปภาพ]",
+    "location": "[ตำแหน่ง]",
+    "sticker": "[สติกเกอร์]",
+    "video": "[วิดีโอ]",
+    "audio": "[เสียง]",
+    "file": "[ไฟล์]",
+    "unsent": "[ยกเลิกข้อความ]",
+}
+
+
+def previews(session: Session, conversation_ids: Sequence[int]) -> dict[int, str]:
+    """The last thing each citizen sent (text, or what kind of message), for the queue."""
+    if not conversation_ids:
+        return {}
+    last = (
+        select(func.max(InboundEvent.id))
+        .where(
+            InboundEvent.conversation_id.in_(conversation_ids),
+            InboundEvent.event_type.in_(("message", "postback")),
+        )
+        .group_by(InboundEvent.conversation_id)
+    )
+    found: dict[int, str] = {}
+    for conversation_id, payload in session.execute(
+        select(InboundEvent.conversation_id, InboundEvent.payload).where(InboundEvent.id.in_(last))
+    ):
+        entry = citizen_entry(payload)
+        text = str(entry.get("text") or "") if entry["type"] in {"text", "postback"} else ""
+        shown = text or PREVIEW_TH.get(entry["type"], "")
+        if conversation_id is not None and shown:
+            found[int(conversation_id)] = (
+                shown if len(shown) <= PREVIEW_CHARS else shown[: PREVIEW_CHARS - 1] + "…"
+            )
+    return found
+
+
 def open_items(session: Session, scope: Sequence[str] | None) -> list[QueueItem]:
-    """Every waiting or active hand-off the scope may see, oldest first."""
+    """Every waiting or active hand-off the scope may see, oldest first, each with the
+    citizen's name (or alias) and a preview of the last thing they sent."""
     query = (
         select(Handoff, Citizen.display_name, Staff.display_name)
         .outerjoin(Citizen, Citizen.id == Handoff.citizen_id)
@@ -727,7 +774,9 @@ def open_items(session: Session, scope: Sequence[str] | None) -> list[QueueItem]
     now = utcnow()
     positions: dict[str, int] = {}
     items = []
-    for handoff, citizen_name, agent_name in session.execute(query):
+    rows = session.execute(query).all()
+    shown = previews(session, [handoff.conversation_id for handoff, _, _ in rows])
+    for handoff, citizen_name, agent_name in rows:
         position = None
         if handoff.status == WAITING:
             positions[handoff.queue] = positions.get(handoff.queue, 0) + 1
@@ -741,11 +790,11 @@ def open_items(session: Session, scope: Sequence[str] | None) -> list[QueueItem]
                 reason=handoff.reason,
                 agent_id=handoff.agent_id,
                 agent=agent_name,
-                citizen=citizen_name or "ผู้ใช้ LINE",
+                citizen=citizen_label(citizen_name, handoff.citizen_id),
                 requested_at=aware(handoff.requested_at).isoformat(),
                 waiting_s=(now - aware(handoff.requested_at)).total_seconds(),
                 position=position,
-                last_text=None,
+                last_text=shown.get(handoff.conversation_id),
             )
         )
     return items

@@ -10,6 +10,7 @@ readers and copying.
 from __future__ import annotations
 
 import base64
+import math
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -107,7 +108,20 @@ def _chart(kind: Callable[..., Any], title: str, **config: Any) -> Any:
     return chart
 
 
-def _render(name: str, chart: Any) -> Chart:
+def integer_ticks(top: int, most: int = 8) -> list[int]:
+    """Whole-number axis labels from 0 past `top`, at most about `most` of them: counts
+    have no halves, and 0.5 shown as "0" repeats labels ("0 0 0 1 1 1 2")."""
+    top = max(1, top)
+    rough = max(1, math.ceil(top / most))
+    power = 10 ** max(0, len(str(rough)) - 1)
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= rough)
+    return list(range(0, top + step, step))
+
+
+def _render(name: str, chart: Any, top: int | None = None) -> Chart:
+    """The chart's SVG; `top` is its largest count (bars stacked), for whole-number axes."""
+    if top is not None and chart.raw_series:  # pygal cannot set labels of an empty chart
+        chart.config.y_labels = integer_ticks(top)
     return Chart(name=name, title=chart.config.title, svg=chart.render(is_unicode=True))
 
 
@@ -140,7 +154,8 @@ def created_chart(report: Report, labels: Labels) -> Chart:
             continue
         label = OTHERS if key == OTHERS else labels.complaint_type(key)
         chart.add(label, [by_period.get(p, 0) for p in periods])
-    return _render("created", chart)
+    stacked = max((sum(c.get(p, 0) for c in counts.values()) for p in periods), default=0)
+    return _render("created", chart, stacked)
 
 
 def status_chart(report: Report, labels: Labels) -> Chart:
@@ -157,7 +172,7 @@ def status_chart(report: Report, labels: Labels) -> Chart:
         "จำนวนเรื่อง",
         [{"value": c.count, "color": STATUS_COLOUR.get(c.key, PALETTE[-1])} for c in statuses],
     )
-    return _render("status", chart)
+    return _render("status", chart, max((c.count for c in statuses), default=0))
 
 
 def agency_chart(report: Report, labels: Labels) -> Chart:
@@ -175,7 +190,7 @@ def agency_chart(report: Report, labels: Labels) -> Chart:
     # pygal draws horizontal bars bottom-up: reverse so the busiest is on top.
     chart.x_labels = names[::-1]
     chart.add("จำนวนเรื่อง", values[::-1])
-    return _render("agency", chart)
+    return _render("agency", chart, max(values, default=0))
 
 
 def sla_chart(report: Report, labels: Labels) -> Chart:
@@ -200,7 +215,8 @@ def sla_chart(report: Report, labels: Labels) -> Chart:
     if report.sla.count:
         for kind, by_period in counts.items():
             chart.add(labels.breach(kind), [by_period.get(p, 0) for p in periods])
-    return _render("sla", chart)
+    stacked = max((sum(c.get(p, 0) for c in counts.values()) for p in periods), default=0)
+    return _render("sla", chart, stacked)
 
 
 def wait_chart(report: Report, labels: Labels) -> Chart:
@@ -210,7 +226,7 @@ def wait_chart(report: Report, labels: Labels) -> Chart:
     chart.x_labels = [labels.wait_bucket(b.key) for b in buckets]
     if report.handoff_waits.claimed:
         chart.add("จำนวน", [b.count for b in buckets])
-    return _render("waits", chart)
+    return _render("waits", chart, max((b.count for b in buckets), default=0))
 
 
 def satisfaction_chart(report: Report, labels: Labels) -> Chart:
@@ -220,7 +236,14 @@ def satisfaction_chart(report: Report, labels: Labels) -> Chart:
     if report.ticket_ratings.count or report.handoff_ratings.count:
         chart.add("เรื่องร้องเรียน", [report.ticket_ratings.distribution[s] for s in RATINGS])
         chart.add("คุยกับเจ้าหน้าที่", [report.handoff_ratings.distribution[s] for s in RATINGS])
-    return _render("satisfaction", chart)
+    top = max(
+        [
+            *report.ticket_ratings.distribution.values(),
+            *report.handoff_ratings.distribution.values(),
+        ],
+        default=0,
+    )
+    return _render("satisfaction", chart, top)
 
 
 def render_all(report: Report, labels: Labels) -> list[Chart]:

@@ -245,10 +245,12 @@ def build_report(
         )
     ).all()
 
+    # Citizens who asked for a person: an agent taking a bot conversation over is not one
+    # (nobody waited), though its rating still counts below.
     handoff_rows = session.execute(
         select(
             Handoff.requested_at, Handoff.claimed_at, Handoff.first_response_at, Handoff.status
-        ).where(*handoffs)
+        ).where(*handoffs, Handoff.reason != "takeover")
     ).all()
 
     total = sum(by_type.values())

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import time
 from collections import deque
@@ -141,6 +142,16 @@ def _update(sessions: sessionmaker[Session], model_id: int, **values: Any) -> No
             setattr(model, name, value)
 
 
+# Terminal control sequences (colours, cursor moves) Rasa and TensorFlow print even to a
+# pipe: the console shows the log as plain text.
+ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]|\r")
+
+
+def plain(line: str) -> str:
+    """A log line without terminal control sequences."""
+    return ANSI.sub("", line)
+
+
 def _run(argv: list[str], settings: Settings, on_line: Any, log: deque[str]) -> int:
     """Runs a child in the Rasa environment, feeding its output lines to `on_line`."""
     process = subprocess.Popen(
@@ -153,8 +164,8 @@ def _run(argv: list[str], settings: Settings, on_line: Any, log: deque[str]) -> 
         errors="replace",
     )
     assert process.stdout is not None
-    for line in process.stdout:
-        line = line.rstrip()
+    for raw in process.stdout:
+        line = plain(raw).rstrip()
         if line:
             log.append(line[:300])
             on_line(line)
@@ -490,7 +501,7 @@ def model_out(model: NluModel, active_metrics: dict[str, Any] | None = None) -> 
         "confusion_changes": []
         if model.active or not metrics
         else confusion_changes(active_metrics, metrics),
-        "log_tail": model.log_tail,
+        "log_tail": plain(model.log_tail) if model.log_tail else None,
         "error": model.error,
     }
 

@@ -16,7 +16,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.conversations import models as _conversations  # noqa: F401 - FK targets
-from bot.db import Base, utcnow
+from bot.db import AgencyId, Base, utcnow
 from bot.staff import models as _staff  # noqa: F401 - FK target of ticket_event.staff_id
 
 
@@ -35,6 +35,13 @@ class Ticket(Base):
         Index("ix_ticket_type_created", "complaint_type", "created_at"),
         Index("ix_ticket_agency_created", "agency_id", "created_at"),
         Index("ix_ticket_status_due", "status", "due_at"),
+        # The workbench's sorts: a page of the newest (or soonest due) is read in index
+        # order, stopping after 50 matches, instead of sorting the whole scope.
+        Index("ix_ticket_created", "created_at"),
+        Index("ix_ticket_updated", "updated_at"),
+        Index("ix_ticket_due", "due_at"),
+        # Tickets near a point (+1 matching, the ticket page's neighbours): a box in SQL.
+        Index("ix_ticket_latitude_longitude", "latitude", "longitude"),
     )
 
     id: Mapped[str] = mapped_column(String(11), primary_key=True)
@@ -46,7 +53,7 @@ class Ticket(Base):
     complaint_type: Mapped[str] = mapped_column(String(40))
     description: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default="received", index=True)
-    agency_id: Mapped[str] = mapped_column(String(80))
+    agency_id: Mapped[str] = mapped_column(AgencyId)
     routing_rule: Mapped[str] = mapped_column(String(80))
     province: Mapped[str | None] = mapped_column(String(100))
     district: Mapped[str | None] = mapped_column(String(100))
@@ -70,6 +77,9 @@ class Ticket(Base):
         ForeignKey("staff.id", ondelete="SET NULL"), index=True
     )
     assigned_at: Mapped[datetime | None]
+    # What the workbench's search reads: the id, description, address and staff notes in
+    # one column (kept by bot.tickets.service), so one trigram index answers a search.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     # A duplicate merged into another ticket: its followers follow the survivor.
     merged_into: Mapped[str | None] = mapped_column(
         ForeignKey("ticket.id", ondelete="SET NULL"), index=True

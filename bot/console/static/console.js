@@ -39,16 +39,15 @@ async function loadQueue() {
   active.replaceChildren();
   let count = 0;
   for (const item of data.items) {
-    const li = el("li", { className: "item", dataset: { handoff: item.id, conversation: item.conversation_id, testid: "queue-item" } });
-    if (state.current === item.conversation_id) li.classList.add("selected");
+    const li = queueItem(item.conversation_id, { handoff: item.id, testid: "queue-item" });
     const title = el("strong", { text: item.citizen });
     const meta = el("small", {
       text: item.status === "waiting"
         ? `คิวที่ ${item.position} · รอ ${minutes(item.waiting_s)} · ${state.me.handoff_reasons[item.reason] || item.reason}`
         : `${item.agent || "-"} · ${item.queue}`,
     });
-    li.append(title, meta);
-    li.addEventListener("click", () => openConversation(item.conversation_id));
+    const preview = el("span", { className: "preview", text: item.last_text || "", dataset: { testid: "queue-preview" } });
+    li.append(title, preview, meta);
     if (item.status === "waiting") {
       count += 1;
       waiting.append(li);
@@ -58,6 +57,8 @@ async function loadQueue() {
     }
   }
   $("waiting-count").textContent = String(count);
+  document.title = `${count ? `(${count}) ` : ""}Agent console · ศูนย์บริการประชาชน`;
+  filterQueue();
   if (state.me?.call_centre) await loadRecent();
   if (role !== "agent") await loadAgents();
 }
@@ -69,10 +70,37 @@ async function loadRecent() {
   $("recent-title").hidden = false;
   list.replaceChildren();
   for (const item of data.items.filter((c) => c.handler === "bot").slice(0, 15)) {
-    const li = el("li", { className: "item", dataset: { conversation: item.id, testid: "recent-item" } },
-      el("strong", { text: item.citizen }), el("small", { text: `ล่าสุด ${time(item.last_message_at)}` }));
-    li.addEventListener("click", () => openConversation(item.id));
+    const li = queueItem(item.id, { testid: "recent-item" });
+    li.append(el("strong", { text: item.citizen }), el("small", { text: `ล่าสุด ${time(item.last_message_at)}` }));
     list.append(li);
+  }
+  filterQueue();
+}
+
+// A queue card: opened by click, Enter or Space; arrow keys move between cards.
+function queueItem(conversationId, dataset) {
+  const li = el("li", { className: "item", tabIndex: 0, role: "button", dataset: { conversation: conversationId, ...dataset } });
+  if (state.current === conversationId) li.classList.add("selected");
+  li.addEventListener("click", () => openConversation(conversationId));
+  li.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" || event.key === " ") {
+      event.preventDefault();
+      openConversation(conversationId);
+    } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      const cards = [...document.querySelectorAll(".queue .item")].filter((c) => !c.hidden && c.tabIndex >= 0);
+      const at = cards.indexOf(li) + (event.key === "ArrowDown" ? 1 : -1);
+      cards[Math.max(0, Math.min(cards.length - 1, at))]?.focus();
+    }
+  });
+  return li;
+}
+
+// The queue's search: shows the cards whose name or last message holds the words typed.
+function filterQueue() {
+  const wanted = $("queue-search").value.trim().toLowerCase();
+  for (const card of document.querySelectorAll(".queue .item:not(.agent)")) {
+    card.hidden = Boolean(wanted) && !card.textContent.toLowerCase().includes(wanted);
   }
 }
 
@@ -164,6 +192,8 @@ function renderHandoff() {
   $("claim").hidden = !(handoff && handoff.status === "waiting");
   $("takeover").hidden = !(state.me?.call_centre && !open && data.handler === "bot");
   $("end").hidden = !(open && (mine || handoff.status === "waiting"));
+  $("end-confirm").hidden = true;
+  $("transfer-confirm").hidden = true;
   $("composer").hidden = !mine;
   $("transfer-box").hidden = !(open && (mine || handoff.status === "waiting"));
   $("assign-box").hidden = !(open && role !== "agent");
@@ -256,11 +286,39 @@ function currentHandoff() {
 
 function wire() {
   $("claim").addEventListener("click", () => act(`/handoffs/${currentHandoff()}/claim`).catch(() => {}));
-  $("end").addEventListener("click", () => act(`/handoffs/${currentHandoff()}/end`).catch(() => {}));
+  // Ending and transferring leave the agent's hands: each asks first, in the page.
+  $("end").addEventListener("click", () => {
+    $("end-confirm").hidden = false;
+    $("end-yes").focus();
+  });
+  $("end-no").addEventListener("click", () => {
+    $("end-confirm").hidden = true;
+    $("end").focus();
+  });
+  $("end-yes").addEventListener("click", () => {
+    $("end-confirm").hidden = true;
+    act(`/handoffs/${currentHandoff()}/end`).catch(() => {});
+  });
   $("takeover").addEventListener("click", () => act(`/conversations/${state.current}/takeover`).catch(() => {}));
   $("transfer").addEventListener("change", (event) => {
-    if (event.target.value) act(`/handoffs/${currentHandoff()}/transfer`, { queue: event.target.value }).catch(() => {});
+    const chosen = event.target.selectedOptions[0];
+    $("transfer-confirm").hidden = !event.target.value;
+    $("transfer-question").textContent = event.target.value ? `โอนแชตนี้ไป ${chosen.textContent}?` : "";
   });
+  $("transfer-no").addEventListener("click", () => {
+    $("transfer").value = "";
+    $("transfer-confirm").hidden = true;
+    $("transfer").focus();
+  });
+  $("transfer-yes").addEventListener("click", () => {
+    const queue = $("transfer").value;
+    $("transfer-confirm").hidden = true;
+    if (queue) act(`/handoffs/${currentHandoff()}/transfer`, { queue }).catch(() => {});
+  });
+  $("queue-search").addEventListener("input", filterQueue);
+  // The private-note mode must be unmistakable: the whole composer changes, and it
+  // resets after each note so the next message goes to the citizen as usual.
+  $("as-note").addEventListener("change", noteMode);
   $("assign").addEventListener("change", (event) => {
     if (event.target.value) act(`/handoffs/${currentHandoff()}/assign`, { agent_id: Number(event.target.value) }).catch(() => {});
   });
@@ -287,6 +345,10 @@ function wire() {
         : await api("POST", `/handoffs/${currentHandoff()}/reply`, { text });
       appendEntry(asNote ? out : out.entry);
       $("reply-text").value = "";
+      if (asNote) {
+        $("as-note").checked = false;
+        noteMode();
+      }
     } catch (error) {
       showError(`ส่งไม่ได้: ${error.message}`);
     }
@@ -307,6 +369,17 @@ function wire() {
     await fetch(`${base}/logout`, { method: "POST", headers: { "X-CSRF-Token": csrf }, credentials: "same-origin" }).catch(() => {});
     window.location.assign(`${base}/login`);
   });
+}
+
+function noteMode() {
+  const on = $("as-note").checked;
+  $("composer").classList.toggle("note-mode", on);
+  $("composer").dataset.mode = on ? "note" : "reply";
+  $("note-banner").hidden = !on;
+  $("send").textContent = on ? "บันทึกภายใน" : "ส่ง";
+  $("reply-text").placeholder = on
+    ? "บันทึกสำหรับเจ้าหน้าที่ด้วยกัน ผู้ใช้จะไม่เห็น"
+    : "พิมพ์ข้อความถึงผู้ใช้ (Enter ส่ง, Shift+Enter ขึ้นบรรทัดใหม่)";
 }
 
 // Live updates -------------------------------------------------------------------------

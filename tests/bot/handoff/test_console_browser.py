@@ -6,6 +6,7 @@ citizen on the LINE side (the stand-in): the way a call centre actually works.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -59,6 +60,7 @@ def test_agents_claim_reply_and_end_while_a_supervisor_watches(
     for page in (agent, rival):
         item = page.get_by_test_id("waiting").get_by_text("ป้าบุญมี")
         expect(item).to_be_visible(timeout=10_000)
+        expect(page).to_have_title(re.compile(r"^\(\d+\) Agent console"))  # waiting, in the tab
         item.click()
         expect(page.get_by_test_id("claim")).to_be_visible()
 
@@ -120,8 +122,31 @@ def test_agents_claim_reply_and_end_while_a_supervisor_watches(
     expect(ticket.locator("small")).to_contain_text("การประปานครหลวง")  # routed again
     expect(ticket.get_by_test_id("ticket-type-change")).to_have_value("complaint_water_supply")
 
-    # Ending hands the citizen back to the bot with a rating question.
+    # A private note: the composer says so unmistakably, and goes back to replies after.
+    agent.get_by_test_id("as-note").check()
+    expect(agent.get_by_test_id("composer")).to_have_attribute("data-mode", "note")
+    expect(agent.get_by_test_id("note-banner")).to_be_visible()
+    expect(agent.get_by_test_id("send")).to_have_text("บันทึกภายใน")
+    agent.get_by_test_id("reply-text").fill("ผู้ใช้สูงอายุ พูดช้า ๆ")
+    agent.get_by_test_id("reply-text").press("Enter")
+    expect(history.get_by_text("ผู้ใช้สูงอายุ พูดช้า ๆ")).to_be_visible()
+    expect(agent.get_by_test_id("composer")).to_have_attribute("data-mode", "reply")
+    expect(agent.get_by_test_id("as-note")).not_to_be_checked()
+    expect(agent.get_by_test_id("note-banner")).to_be_hidden()
+
+    # The queue shows the last thing the citizen wrote and can be searched.
+    agent.get_by_test_id("queue-search").fill("ป้าบุญมี")
+    card = agent.get_by_test_id("queue-item").filter(has_text="ป้าบุญมี")
+    expect(card.get_by_test_id("queue-preview")).to_have_text("บ้านเลขที่ 99 ค่ะ 0812345678")
+    expect(agent.locator('[data-testid="queue-item"]:visible')).to_have_count(1)
+    agent.get_by_test_id("queue-search").fill("")
+
+    # Ending hands the citizen back to the bot with a rating question, once confirmed.
     agent.get_by_test_id("end").click()
+    agent.get_by_test_id("end-cancel").click()
+    expect(agent.get_by_test_id("handoff-state")).to_have_attribute("data-status", "active")
+    agent.get_by_test_id("end").click()
+    agent.get_by_test_id("end-confirm").click()
     expect(agent.get_by_test_id("handoff-state")).to_have_attribute("data-status", "ended")
     ended = chat.pushes(1)
     assert "ให้คะแนน" in said(ended)

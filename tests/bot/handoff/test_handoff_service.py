@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import privacy
 from bot.config import Settings
-from bot.conversations.models import Conversation
+from bot.conversations.models import Citizen, Conversation
 from bot.db import make_engine, make_sessionmaker, migrate, unit_of_work, utcnow
 from bot.handoff import service
 from bot.handoff.models import ConversationNote, Handoff
@@ -342,3 +342,42 @@ def test_erasure_closes_the_hand_off_and_deletes_staff_notes(
         assert session.get_one(Conversation, handoff.conversation_id).handler == "bot"
         with pytest.raises(service.HandoffError):
             service.reply(session, handoff, agent, "ยังอยู่ไหมคะ")
+
+
+def test_the_queue_names_each_citizen_and_shows_what_they_last_sent(
+    sessions: sessionmaker[Session], queue: str
+) -> None:
+    named, nameless, quiet = user(), user(), user()
+    with unit_of_work(sessions) as session:
+        asked = {u: ask(session, u, queue) for u in (named, nameless, quiet)}
+        conversations = {
+            u: session.get_one(Handoff, r.handoff_id).conversation_id for u, r in asked.items()
+        }
+        citizen = session.get_one(Handoff, asked[named].handoff_id).citizen_id
+        session.get_one(Citizen, citizen).display_name = "ป้าสมใจ"
+        for n, (line_user_id, message) in enumerate(
+            [
+                (named, {"type": "text", "text": "สวัสดีค่ะ"}),
+                (named, {"type": "image", "id": "img1"}),
+                (nameless, {"type": "text", "text": "ช่วยด้วยครับ " + "น้ำท่วมบ้าน" * 20}),
+            ]
+        ):
+            session.add(
+                InboundEvent(
+                    webhook_event_id=f"preview-{uuid.uuid4().hex}-{n}",
+                    event_type="message",
+                    message_type=message["type"],
+                    line_user_id=line_user_id,
+                    conversation_id=conversations[line_user_id],
+                    payload={"type": "message", "message": message},
+                )
+            )
+    with unit_of_work(sessions) as session:
+        items = {i.conversation_id: i for i in service.open_items(session, [queue])}
+    first, second, third = (items[conversations[u]] for u in (named, nameless, quiet))
+    assert first.citizen == "ป้าสมใจ" and first.last_text == "[รูปภาพ]"  # the latest
+    assert second.citizen.startswith("ผู้ใช้ LINE #")
+    assert second.last_text is not None and second.last_text.startswith("ช่วยด้วยครับ น้ำท่วมบ้าน")
+    assert len(second.last_text) == service.PREVIEW_CHARS and second.last_text.endswith("…")
+    assert third.citizen.startswith("ผู้ใช้ LINE #") and third.citizen != second.citizen
+    assert third.last_text is None

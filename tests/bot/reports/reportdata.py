@@ -94,6 +94,7 @@ def handoff(
     claim_after: float | None = None,
     reply_after: float | None = None,
     rating: int | None = None,
+    reason: str = "requested",
 ) -> Handoff:
     """A hand-off in its own conversation; `*_after` are seconds after the request."""
     serial = next(_serial)
@@ -108,7 +109,7 @@ def handoff(
         citizen_id=citizen.id,
         queue=queue,
         status=status,
-        reason="requested",
+        reason=reason,
         requested_at=requested,
         claimed_at=None if claim_after is None else requested + timedelta(seconds=claim_after),
         first_response_at=(

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from bot.reports import page
-from bot.reports.charts import render_all
+from bot.reports.charts import integer_ticks, render_all
 from bot.reports.labels import Labels
 from bot.reports.service import build_report
 from tests.bot.reports.reportdata import BMA, END, NOW, START, scenario, ticket, utc
@@ -119,3 +119,22 @@ def test_a_long_range_is_drawn_per_week(session: Session) -> None:
     bars = ET.fromstring(created.svg).findall(".//*[@class='rect reactive tooltip-trigger']")
     assert len(report.by_type) == 3
     assert len(bars) == 29 * 3
+
+
+def test_count_axes_have_whole_numbers_each_once(session: Session) -> None:
+    # A few tickets used to give an axis of 0 0 0 1 1 1 2 2 2 (halves printed as whole).
+    scenario(session)
+    report = build_report(session, scope=[BMA], start=START, end=END, now=NOW)
+    for chart in render_all(report, Labels()):
+        root = ET.fromstring(chart.svg)
+        for group in root.iter():
+            classes = (group.get("class") or "").split()
+            if "axis" not in classes:
+                continue
+            texts = ["".join(t.itertext()).strip() for t in group.iter() if t.tag.endswith("text")]
+            numbers = [t for t in texts if t.replace(",", "").isdigit()]
+            assert len(numbers) == len(set(numbers)), (chart.name, classes, texts)
+            assert all(int(n.replace(",", "")) >= 0 for n in numbers)
+    assert integer_ticks(3) == [0, 1, 2, 3]
+    assert integer_ticks(17) == [0, 5, 10, 15, 20]
+    assert integer_ticks(0) == [0, 1]

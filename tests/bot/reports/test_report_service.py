@@ -32,6 +32,7 @@ from tests.bot.reports.reportdata import (
     NOW,
     ROAD,
     START,
+    handoff,
     scenario,
     ticket,
     utc,
@@ -182,3 +183,22 @@ def test_ranges_are_checked(session: Session) -> None:
     # 366 days (a leap year's worth) is the most allowed.
     report = build_report(session, scope=None, start=START, end=START + timedelta(days=365))
     assert len(report.days) == 366
+
+
+def test_take_overs_are_not_citizens_asking_but_their_ratings_count(session: Session) -> None:
+    scenario(session)
+    before = build_report(session, scope=[BMA], start=START, end=END, now=NOW)
+    handoff(
+        session,
+        queue=BMA,
+        requested=utc(3, 4, 3),
+        claim_after=0,
+        reply_after=5,
+        rating=4,
+        reason="takeover",
+    )
+    after = build_report(session, scope=[BMA], start=START, end=END, now=NOW)
+    assert after.handoff_waits.requested == before.handoff_waits.requested
+    assert after.handoff_waits.claimed == before.handoff_waits.claimed
+    assert after.handoff_first_response == before.handoff_first_response
+    assert after.handoff_ratings.count == before.handoff_ratings.count + 1

@@ -50,3 +50,14 @@ def test_matrices_over_different_labels_are_compared_cell_by_name() -> None:
         }
     }
     assert training.confusion_changes(ACTIVE, other) == []  # same cells, other order
+
+
+def test_the_training_log_is_plain_text_for_the_console() -> None:
+    # Rasa and TensorFlow colour their output and redraw progress bars even into a pipe.
+    assert training.plain("\x1b[92mYour Rasa model is trained\x1b[0m") == (
+        "Your Rasa model is trained"
+    )
+    assert training.plain("Epochs: 100%|\x1b[32m██████\x1b[0m| 20/20\r") == (
+        "Epochs: 100%|██████| 20/20"
+    )
+    assert training.plain("\x1b[2K\x1b[1Gไม่มีรหัสสี") == "ไม่มีรหัสสี"

@@ -4,6 +4,8 @@ keyboard, and the citizen receives that message; another agency's officer gets 4
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import create_engine
@@ -49,6 +51,8 @@ def test_an_officer_resolves_a_citizens_ticket_with_a_message(desk: Desk, browse
         link.focus()
         page.keyboard.press("Enter")
         expect(page.get_by_test_id("ticket-page")).to_have_attribute("data-status", "received")
+        page.get_by_test_id("take").press("Enter")  # the officer takes it
+        expect(page.get_by_test_id("assignee")).to_have_text(officer)
 
         page.get_by_test_id("new-status").select_option("in_progress")
         page.get_by_test_id("message").fill("เจ้าหน้าที่ลงพื้นที่ตรวจสอบแล้วค่ะ")
@@ -74,7 +78,7 @@ def test_an_officer_resolves_a_citizens_ticket_with_a_message(desk: Desk, browse
         assert answer is not None and answer.status == 404
 
 
-def _file_directly(desk: Desk, count: int, **fields: object) -> list[str]:
+def _file_directly(desk: Desk, count: int, **fields: Any) -> list[str]:
     """Tickets stored straight in the desk's database (what the chat would file)."""
     from bot.tickets.calendar import BusinessCalendar
     from bot.tickets.routing import Router
@@ -90,6 +94,7 @@ def test_the_list_shows_a_ticket_filed_while_it_is_open_and_keys_move_in_it(
 ) -> None:
     chat = Chat(desk, user_id())
     officer = create_staff(desk, "agent", "bma")
+    _file_directly(desk, 1)  # one there already, so the arrow keys have somewhere to go
     with watched_page(browser, base_url=desk.gateway, viewport=(1920, 1080), csp=True) as page:
         _sign_in(page, officer)
         expect(page).to_have_url(f"{desk.gateway}/console")
