@@ -101,6 +101,14 @@ DONE_TH = {
 }
 
 
+def bangkok_time(moment: datetime) -> str:
+    """A stored moment as officers read it: Bangkok time, "2026-12-04 06:18"."""
+    return aware(moment).astimezone(BANGKOK).strftime("%Y-%m-%d %H:%M")
+
+
+FILTERS = {"bangkok_time": bangkok_time}
+
+
 def page_headers(context: Context) -> dict[str, str]:
     """The pages' security headers: scripts and styles from the desk only; map tiles
     from the configured tile server."""
@@ -298,7 +306,13 @@ def _refused(
 ) -> Response:
     """The list page with the reason nothing is listed."""
     shown = {**page_context(request, staff), **_empty_list(), **listing.shown(), "error": error}
-    return web.page("console/tickets.html", shown, headers=page_headers(context), status_code=code)
+    return web.page(
+        "console/tickets.html",
+        shown,
+        headers=page_headers(context),
+        status_code=code,
+        filters=FILTERS,
+    )
 
 
 def _people(session: Session, staff: StaffUser) -> list[dict[str, Any]]:
@@ -369,7 +383,9 @@ async def ticket_list(
         "done": done,
     }
     listed = await context.read(work)
-    return web.page("console/tickets.html", {**shown, **listed}, headers=page_headers(context))
+    return web.page(
+        "console/tickets.html", {**shown, **listed}, headers=page_headers(context), filters=FILTERS
+    )
 
 
 @router.get("/console/tickets/stream", response_class=EventSourceResponse)
@@ -621,6 +637,7 @@ async def ticket_page(
             {**_empty_list(), **shown},
             headers=page_headers(context),
             status_code=status.HTTP_404_NOT_FOUND,
+            filters=FILTERS,
         )
     shown = {
         **page_context(request, staff),
@@ -632,7 +649,7 @@ async def ticket_page(
         "done": DONE_TH.get(done or ""),
         "error": error,
     }
-    return web.page("console/ticket.html", shown, headers=page_headers(context))
+    return web.page("console/ticket.html", shown, headers=page_headers(context), filters=FILTERS)
 
 
 def transfer_targets(context: Context, agency_id: str) -> list[Any]:

@@ -8,6 +8,7 @@ import csv
 import io
 import re
 import uuid
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import openpyxl
@@ -50,6 +51,9 @@ def test_an_officer_takes_a_ticket_and_finds_it_under_mine(gateway: TestClient) 
     me = sign_in_as(gateway, ticket.agency_id, name="คุณสมศรี ทดสอบ")
     page = gateway.get(f"/console/tickets/{ticket.id}").text
     assert 'data-testid="take"' in page
+    # Times as officers read them: Bangkok time, 7 hours ahead of the stored UTC.
+    filed = aware(ticket.created_at)
+    assert f"{(filed + timedelta(hours=7)).strftime('%Y-%m-%d %H:%M')} น." in page
     taken = gateway.post(
         f"/console/tickets/{ticket.id}/assign", data={"assignee": "me", "csrf": csrf_of(page)}
     )
