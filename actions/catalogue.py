@@ -121,10 +121,19 @@ class ActionServiceLookup(_CatalogueAction):
         self, dispatcher: CollectingDispatcher, entities: dict[str, str], tracker: Tracker
     ) -> None:
         catalogue = self.catalogue
+        if entities.get("query") and not entities.get("service_id"):
+            # "สอบถามวิธีขอรับบริการ", chosen when the desk asked what a message meant.
+            self._answer_text(dispatcher, entities["query"][:200])
+            return
         service_id = entities.get("service_id") or _from_slot(tracker, "service_id")
         category_id = entities.get("service_category")
         if service_id:
             service = catalogue.get(service_id)
+            if service is not None and entities.get("details") == "full":
+                # "อ่านต่อ": everything the card had to shorten.
+                for text in cards.service_full_text(service):
+                    dispatcher.utter_message(text=text)
+                return
             if service is not None:
                 logger.info("catalogue: service %s by id", service.id)
                 self.send_service(dispatcher, service)

@@ -105,6 +105,11 @@ class Context:
 
         return OfficeHours(self.settings.office_open, self.settings.office_close, self.calendar)
 
+    @property
+    def staffed_hours(self) -> OfficeHours | None:
+        """Office hours, or None for a call centre staffed around the clock."""
+        return None if self.settings.office_always_open else self.office_hours
+
     @cached_property
     def catalogue(self) -> Catalogue:
         """The service catalogue and its search index."""

@@ -20,6 +20,8 @@ from typing import Any
 from actions.complaint import texts
 from actions.complaint.slots import (
     ADDRESS,
+    ASKED_FROM,
+    ASKED_TEXT,
     CANCEL_WORDS,
     CONSENT,
     DESCRIPTION,
@@ -137,6 +139,68 @@ def start(
         texts.started(cards.type_label(complaint_type), hint), [texts.CHANGE_TYPE_BUTTON]
     )
     return Answer(updates, [reply])
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One of the model's readings of a message: an intent and how sure it is."""
+
+    intent: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Asking:
+    """When the desk asks what a complaint is about (data/ask_when_unsure.yml)."""
+
+    min_confidence: float
+    min_margin: float
+    max_choices: int = 3
+    floor: float = 0.05  # a reading less likely than this is not offered
+
+
+def _askable(intent: str) -> bool:
+    return intent in COMPLAINT_TYPES or intent == "service_lookup"
+
+
+def unsure(readings: list[Reading], asking: Asking) -> list[str]:
+    """The readings to offer when the model is not sure a complaint is this one; empty
+    when it is sure (the top reading confident, and clear of the next)."""
+    if not readings or readings[0].intent not in COMPLAINT_TYPES:
+        return []
+    top = readings[0]
+    others = [r for r in readings[1:] if _askable(r.intent)]
+    close = bool(others) and top.confidence - others[0].confidence < asking.min_margin
+    if top.confidence >= asking.min_confidence and not close:
+        return []
+    offered = [top, *(r for r in others if r.confidence >= asking.floor)]
+    return [r.intent for r in offered[: asking.max_choices]]
+
+
+def ask_reading(text: str, offered: list[str]) -> Answer:
+    """Asks which of the readings the citizen meant; their words wait in a slot."""
+    buttons: list[texts.Button] = []
+    for intent in offered:
+        if intent == "service_lookup":
+            query = text[:200]
+            buttons.append(
+                {
+                    "title": texts.READING_SERVICE,
+                    "payload": cards.payload("service_lookup", query=query),
+                }
+            )
+        else:
+            label = cards.type_label(intent)
+            buttons.append(
+                {
+                    "title": label,
+                    "payload": cards.payload("complaint_set_type", complaint_type=intent),
+                }
+            )
+    buttons.append(texts.READING_OTHER)
+    return Answer(
+        {ASKED_TEXT: text, ASKED_FROM: offered[0]}, [texts.say(texts.ASK_READING, buttons)]
+    )
 
 
 def questions(slots: Slots, *, max_photos: int) -> list[str]:
@@ -335,7 +399,11 @@ def consent(text: str | None, entities: Entities, intent: str, slots: Slots) -> 
 
 
 def outcome(text: str | None, entities: Entities, intent: str, slots: Slots) -> Answer:
-    """On the summary: confirm, or ask what to edit (cancel is a control)."""
+    """On the summary: confirm, or ask what to edit (cancel is a control). A button of an
+    earlier intake's summary confirms nothing here."""
+    given = entities.get("intake")
+    if given and given != slots.get(INTAKE):
+        return _unchanged(slots, texts.say(texts.OLD_SUMMARY_BUTTON))
     if intent in {"complaint_confirm", "affirm"} or (text and YES_WORDS.match(text.strip())):
         return Answer({OUTCOME: "confirmed"})
     if intent == "complaint_edit" or (text and text.strip().startswith(EDIT_WORD)):

@@ -100,6 +100,10 @@ class ActionRateTicket(OnDesk, Action):
             utter(dispatcher, [texts.say(texts.RATING_NOT_NOW)])
             return none
         utter(dispatcher, [texts.say(texts.rated(rating))])
+        if (tracker.latest_message.get("metadata") or {}).get("staff_chat"):
+            # Tapped while an agent holds the chat: the citizen's next words are for the
+            # agent, so no comment is asked for.
+            return none
         # rating_form then asks for an optional comment.
         return [SlotSet(RATING_TICKET, ticket_id), SlotSet(RATING_COMMENT, None)]
 

@@ -16,13 +16,15 @@ from functools import partial
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker, utils
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from actions.complaint import answers, summary, texts
+from actions.complaint import answers, asking, summary, texts
 from actions.complaint.shell import Message, OnDesk, agency_name, read_message, utter
 from actions.complaint.slots import (
+    ASKED_FROM,
+    ASKED_TEXT,
     CONSENT,
     DESCRIPTION,
     DUPLICATE,
@@ -57,17 +59,75 @@ class ActionStartComplaint(OnDesk, Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Resets the intake slots and fills what the first message already says."""
+        """Resets the intake slots and fills what the first message already says; when
+        the model is unsure which complaint it is, asks first (and the form waits)."""
         message = read_message(tracker)
+        if message.text is not None:
+            ranking = (tracker.latest_message or {}).get("intent_ranking") or []
+            readings = [
+                answers.Reading(str(r.get("name")), float(r.get("confidence") or 0))
+                for r in ranking
+            ]
+            offered = answers.unsure(readings, asking.thresholds())
+            if offered:
+                asked = answers.ask_reading(message.text, offered)
+                utter(dispatcher, asked.replies)
+                slots = [SlotSet(slot, value) for slot, value in asked.updates.items()]
+                return [*slots, FollowupAction("action_listen")]
+        text = message.text
+        pending = tracker.get_slot(ASKED_TEXT)
+        chose = message.text is None and message.intent == "complaint_set_type" and pending
+        if chose:
+            text = str(pending)  # the words the citizen wrote before choosing
         answer = answers.start(
-            message.text,
+            text,
             message.entities,
             message.intent,
             intake_id=uuid.uuid4().hex,
             min_description_chars=self.desk.settings.min_description_chars,
         )
         utter(dispatcher, answer.replies)
-        return [*_reset(), *(SlotSet(slot, value) for slot, value in answer.updates.items())]
+        kept = [] if chose else [SlotSet(ASKED_FROM, None)]
+        return [
+            *_reset(),
+            *(SlotSet(slot, value) for slot, value in answer.updates.items()),
+            SlotSet(ASKED_TEXT, None),
+            *kept,
+        ]
+
+
+class ActionFormButtonOutside(OnDesk, Action):
+    """A button of the intake form tapped when no form is running: the type list asked
+    for, or a stale button answered with what it refers to (never "not understood")."""
+
+    def name(self) -> str:
+        """As in domain.yml."""
+        return "action_form_button_outside"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """The type choice, the ticket the button's intake became, or what to do now."""
+        message = read_message(tracker)
+        if message.intent == "complaint_change_type":
+            utter(dispatcher, [texts.line(cards.type_choice_message())])
+            return []
+        intake_id = message.entities.get("intake")
+        sender = tracker.sender_id
+
+        def filed(session: Session) -> str | None:
+            return tickets.filed_intake(session, sender, intake_id)
+
+        ticket_id = await self.desk.transaction(filed)
+        if ticket_id is None:
+            utter(dispatcher, [texts.say(texts.STALE_NO_TICKET)])
+            return []
+        status = {
+            "title": texts.SEE_STATUS,
+            "payload": cards.payload("check_status", ticket_id=ticket_id),
+        }
+        utter(dispatcher, [texts.say(texts.already_filed(ticket_id), [status])])
+        return []
 
 
 # Reading the answers -----------------------------------------------------------------
@@ -295,10 +355,16 @@ class ActionSubmitComplaint(OnDesk, Action):
             tracker.slots, line_user_id=tracker.sender_id, fallback_key=uuid.uuid4().hex
         )
 
+        asked_from = tracker.get_slot(ASKED_FROM)
+
         def file(session: Session) -> tuple[str, str, str]:
-            ticket, _created = tickets.create_ticket(
+            ticket, created = tickets.create_ticket(
                 session, intake, router=desk.router, calendar=desk.calendar
             )
+            if created and asked_from and asked_from != ticket.complaint_type:
+                # Asked what they meant, the citizen chose another reading: a label for
+                # the NLU inbox (their words with their type).
+                tickets.citizen_chose(session, ticket, str(asked_from))
             return ticket.id, ticket.agency_id, cards.local_time(ticket.due_at)
 
         ticket_id, agency_id, due = await desk.transaction(file)
@@ -308,4 +374,4 @@ class ActionSubmitComplaint(OnDesk, Action):
         }
         filed = texts.filed(ticket_id, agency_name(desk.router, agency_id), due)
         utter(dispatcher, [texts.say(filed, [status])])
-        return _reset()
+        return [*_reset(), SlotSet(ASKED_FROM, None)]

@@ -27,6 +27,10 @@ PHOTO_IDS = "complaint_photo_ids"
 DUPLICATE_OF = "complaint_duplicate_of"
 EDITING = "complaint_editing"
 FIRST = "complaint_first_words"
+# Asking when unsure: the citizen's words while they choose what they meant, and the
+# model's reading they were asked about (a different choice becomes an NLU label).
+ASKED_TEXT = "complaint_asked_text"
+ASKED_FROM = "complaint_asked_from"
 
 INTAKE_SLOTS = (
     DESCRIPTION,

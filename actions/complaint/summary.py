@@ -87,6 +87,7 @@ def summary(slots: Slots, *, agency_name: str) -> Reply:
             phone=phone_given(slots),
             share_identity=slots.get(CONSENT) == "yes",
             agency_name=agency_name,
+            intake_id=str(slots.get(INTAKE)) if slots.get(INTAKE) else None,
         )
     )
 

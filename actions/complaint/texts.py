@@ -47,6 +47,23 @@ CHANGE_TYPE_BUTTON: Button = {
 }
 
 
+# Buttons of a form that is over (or of an earlier one).
+OLD_SUMMARY_BUTTON = "ปุ่มนั้นเป็นของเรื่องที่แจ้งก่อนหน้านี้ค่ะ สำหรับเรื่องนี้ กดปุ่มบนสรุปล่าสุดด้านล่างได้เลยนะคะ"
+STALE_NO_TICKET = "ปุ่มนี้เป็นของการแจ้งเรื่องที่จบไปแล้วค่ะ ถ้าต้องการแจ้งเรื่อง พิมพ์เล่าปัญหาที่พบได้เลยนะคะ"
+
+
+def already_filed(ticket_id: str) -> str:
+    """A button of a form whose complaint is already filed."""
+    return f"เรื่องนี้ส่งแล้วค่ะ หมายเลข {ticket_id} ไม่ต้องส่งซ้ำนะคะ กดดูความคืบหน้าได้เลยค่ะ"
+
+
+# Asking when unsure (what the citizen may have meant).
+ASK_READING = "ขอโทษค่ะ น้องไม่แน่ใจว่าหมายถึงเรื่องไหน ช่วยเลือกให้หน่อยนะคะ เพื่อส่งเรื่องถึงหน่วยงานที่ถูกต้อง"
+READING_SERVICE = "สอบถามวิธีขอรับบริการ"
+READING_OTHER: Button = {"title": "เรื่องอื่น", "payload": "/complaint_change_type"}
+CHOOSE_TYPE = "เลือกประเภทเรื่องได้เลยค่ะ"
+
+
 def started(label: str, anonymous_hint: str) -> str:
     """The complaint was understood as `label`: what happens next."""
     return (

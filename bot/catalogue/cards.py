@@ -15,6 +15,8 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlparse
 
+from pythainlp.tokenize import word_tokenize
+
 from bot.catalogue.schemas import Agency, Category, Match, Service
 
 MAX_ALT_TEXT = 1500
@@ -46,6 +48,8 @@ LABELS = {
     "handles": "ดูแลเรื่อง",
     "services_of": "บริการในหมวด",
     "more_services": "พิมพ์ชื่อบริการที่ต้องการได้เลยค่ะ",
+    "more": "อ่านต่อ",
+    "more_said": "ขอรายละเอียดทั้งหมด",
 }
 THAI_MONTHS = "ม.ค. ก.พ. มี.ค. เม.ย. พ.ค. มิ.ย. ก.ค. ส.ค. ก.ย. ต.ค. พ.ย. ธ.ค.".split()
 STAFF_BUTTON = {"title": LABELS["staff"], "payload": "/request_human"}
@@ -57,9 +61,25 @@ def thai_date(day: date) -> str:
 
 
 def clip(text: str, limit: int) -> str:
-    """Text cut to `limit` characters with an ellipsis."""
+    """Text cut to at most `limit` characters with an ellipsis, between two words: Thai is
+    written without spaces, so the words are PyThaiNLP's (a cut mid-word reads wrong)."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    if len(text) <= limit:
+        return text
+    kept = ""
+    for word in word_tokenize(text[: limit + 20], engine="newmm", keep_whitespace=True):
+        if len(kept) + len(word) > limit - 1:
+            break
+        kept += word
+    kept = kept.rstrip(" ,;:-–(")
+    if len(kept) < limit // 2:  # one very long "word" (a URL, a number run): cut it
+        kept = text[: limit - 1].rstrip()
+    return kept + "…"
+
+
+def clipped(text: str, limit: int) -> bool:
+    """Whether `clip` shortens the text."""
+    return len(" ".join(text.split())) > limit
 
 
 def short_title(service: Service) -> str:
@@ -192,6 +212,15 @@ def service_bubble(service: Service, *, category: Category | None = None) -> dic
     body.append(_source_line(service.source, service.checked))
 
     buttons: list[dict[str, Any]] = []
+    if shortened(service):
+        # What the card had to shorten, in full: a citizen deciding whether to travel to
+        # an office needs every document, not the first three.
+        more = _postback(
+            LABELS["more"],
+            lookup_payload(service_id=service.id, details="full"),
+            LABELS["more_said"],
+        )
+        buttons.append({"type": "button", "style": "link", "height": "sm", "action": more})
     tel = tel_uri(service.hotline) if service.hotline else None
     if tel and service.hotline:
         buttons.append(_button(f"{LABELS['call']} {service.hotline}", tel, primary=True))
@@ -201,6 +230,58 @@ def service_bubble(service: Service, *, category: Category | None = None) -> dic
             label = LABELS["online"]
         buttons.append(_button(label, url))
     return _bubble(body, buttons, size="mega")
+
+
+def shortened(service: Service) -> bool:
+    """Whether the service's card leaves anything out (cut text, items beyond three)."""
+    lists = (service.documents, service.where)
+    if any(
+        len(items) > MAX_LIST_ITEMS or any(clipped(i, MAX_ITEM_CHARS) for i in items)
+        for items in lists
+    ):
+        return True
+    singles = [
+        service.fees,
+        service.processing_time,
+        service.online.note if service.online else None,
+    ]
+    return clipped(service.summary, MAX_SUMMARY_CHARS) or any(
+        clipped(text, MAX_ITEM_CHARS) for text in singles if text
+    )
+
+
+MAX_TEXT = 5000  # characters of one LINE text message
+MAX_FULL_MESSAGES = 4  # a reply holds five messages
+
+
+def service_full_text(service: Service) -> list[str]:
+    """Everything the card says, uncut, as plain text messages of at most 5,000
+    characters each (one, for any real entry), split between sections."""
+    parts = [service.title, service.summary]
+
+    def section(label: str, items: list[str]) -> None:
+        if items:
+            parts.append(f"{label}\n" + "\n".join(f"• {i}" for i in items))
+
+    section(LABELS["documents"], list(service.documents))
+    section(LABELS["fees"], [service.fees] if service.fees else [])
+    section(LABELS["time"], [service.processing_time] if service.processing_time else [])
+    section(LABELS["where"], list(service.where))
+    online = service.online
+    if online is not None:
+        lines = [f"{LABELS['app']} {online.app}"] if online.app else []
+        lines += [online.note] if online.note else []
+        lines += [online.url] if online.url else []
+        section(LABELS["online_section"], lines)
+    if service.hotline:
+        parts.append(f"{LABELS['call']} {service.hotline}")
+    messages: list[str] = []
+    for part in (p for p in parts if p):
+        if messages and len(messages[-1]) + 2 + len(part) <= MAX_TEXT:
+            messages[-1] += "\n\n" + part
+        else:
+            messages.append(cut(part, MAX_TEXT))
+    return messages[:MAX_FULL_MESSAGES]
 
 
 def service_alt_text(service: Service) -> str:

@@ -122,7 +122,9 @@ async def transfer(
 ) -> dict[str, Any]:
     """Moves the conversation to another agency's queue; its history goes with it."""
     return await context.transaction(
-        lambda s: present.handoff(flows.transfer(s, staff, handoff_id, body.queue, context.router))
+        lambda s: present.handoff(
+            flows.transfer(s, staff, handoff_id, body.queue, context.router, context.staffed_hours)
+        )
     )
 
 

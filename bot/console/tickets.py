@@ -247,7 +247,8 @@ class Listing:
         narrows the scope, never widens it)."""
         agency_ids = staff.scope
         if self.agency:
-            agency_ids = [self.agency] if scopes.visible(self.agency, staff.scope) else []
+            agency = self.agency.replace("\x00", "")
+            agency_ids = [agency] if scopes.visible(agency, staff.scope) else []
         assignee = None
         if self.assignee == "me":
             assignee = staff.id

@@ -29,9 +29,10 @@ from bot.staff import auth
 from bot.staff import scope as scopes
 from bot.staff.auth import StaffUser
 from bot.staff.models import Staff
+from bot.tickets import cards
 from bot.tickets import flows as ticket_flows
 from bot.tickets import service as tickets
-from bot.tickets.calendar import BusinessCalendar
+from bot.tickets.calendar import BusinessCalendar, OfficeHours
 from bot.tickets.lifecycle import COMPLAINT_TYPES_TH
 from bot.tickets.models import Media, Ticket
 from bot.tickets.routing import Router
@@ -213,13 +214,18 @@ def end(session: Session, staff: StaffUser, handoff_id: int) -> Handoff:
 
 
 def transfer(
-    session: Session, staff: StaffUser, handoff_id: int, queue: str, router: Router
+    session: Session,
+    staff: StaffUser,
+    handoff_id: int,
+    queue: str,
+    router: Router,
+    hours: OfficeHours | None = None,
 ) -> Handoff:
     """Moves the conversation to another agency's queue; its history goes with it, and the
-    consoles of both queues are told."""
+    consoles of both queues are told (the citizen too, with office hours when closed)."""
     handoff = handoffs.visible(session, handoff_id, staff)
     source = handoff.queue
-    moved, notice = handoffs.transfer(session, handoff, staff, queue, router)
+    moved, notice = handoffs.transfer(session, handoff, staff, queue, router, hours)
     outbox.after_commit(session, notice)
     auth.audit(session, staff, "handoff_transfer", str(handoff.id), to=queue)
     _changed(session, {source, moved.queue}, moved.id)
@@ -254,19 +260,35 @@ def file_ticket(
     else:
         if complaint_type not in COMPLAINT_TYPES_TH or not (description or "").strip():
             raise Invalid("complaint_type and description needed")
-        found, _ = tickets.create_ticket(
+        summary = str(description).strip()
+        # The ticket tells the citizen's problem in the citizen's words (their list of
+        # tickets shows it); the agent's summary is a note for the agency.
+        words = handoffs.citizen_words(session, handoff)
+        found, created = tickets.create_ticket(
             session,
             tickets.Intake(
                 intake_key=f"handoff:{handoff.id}:{utcnow().timestamp()}",
                 line_user_id=citizen.line_user_id,
                 complaint_type=str(complaint_type),
-                description=str(description).strip(),
+                description=words or summary,
                 province=province or None,
                 district=district or None,
             ),
             router=router,
             calendar=calendar,
         )
+        if created:
+            if words:
+                tickets.add_note(
+                    session, found, staff_id=staff.id, body=f"สรุปโดยเจ้าหน้าที่: {summary}"
+                )
+            agency = router.agency(found.agency_id).name if found.agency_id else ""
+            told = handoffs.notify(
+                session,
+                handoff,
+                texts.filed_by_staff(found.id, agency, cards.local_time(found.due_at)),
+            )
+            outbox.after_commit(session, [told] if told else [])
     handoffs.link_ticket(session, handoff, found)
     auth.audit(session, staff, "handoff_ticket", str(handoff.id), ticket=found.id)
     return found

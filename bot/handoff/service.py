@@ -24,7 +24,7 @@ from bot.conversations.models import Citizen, Conversation, ConversationHandler
 from bot.conversations.service import current_conversation, ensure_citizen
 from bot.db import aware, utcnow
 from bot.errors import Conflict, NotFound
-from bot.handoff import texts
+from bot.handoff import taps, texts
 from bot.handoff.models import (
     ACTIVE,
     OPEN_STATUSES,
@@ -319,6 +319,36 @@ def _outbox(
     )
 
 
+WORDS_CHARS = 1000
+WORDS_MIN_CHARS = 12  # shorter is "ok", "yes", a greeting: not the problem
+
+
+def citizen_words(session: Session, handoff: Handoff) -> str | None:
+    """What the citizen typed during this hand-off (and just before asking for a person),
+    oldest first: a ticket filed from the chat tells the problem in their words."""
+    since = aware(handoff.requested_at) - timedelta(minutes=30)
+    rows = session.execute(
+        select(InboundEvent.payload, InboundEvent.nlu_intent)
+        .where(
+            InboundEvent.conversation_id == handoff.conversation_id,
+            InboundEvent.event_type == "message",
+            InboundEvent.message_type == "text",
+            InboundEvent.received_at >= since,
+        )
+        .order_by(InboundEvent.id)
+    ).all()
+    texts_: list[str] = []
+    for payload, intent in rows:
+        # Said to staff (never read by the model), or read as a complaint: not the
+        # greetings and the asking for a person around it.
+        about = intent is None or intent == "inform" or intent.startswith("complaint_")
+        text = str((payload.get("message") or {}).get("text") or "").strip()
+        if about and len(text) >= WORDS_MIN_CHARS and not text.startswith("/"):
+            texts_.append(text)
+    joined = " / ".join(texts_)
+    return joined[:WORDS_CHARS] or None
+
+
 def notify(session: Session, handoff: Handoff, text: str) -> Notice | None:
     """A notice to the citizen about their hand-off (None when their data was erased)."""
     try:
@@ -376,9 +406,15 @@ def end(
 
 
 def transfer(
-    session: Session, handoff: Handoff, staff: StaffUser, queue: str, router: Router
+    session: Session,
+    handoff: Handoff,
+    staff: StaffUser,
+    queue: str,
+    router: Router,
+    hours: OfficeHours | None = None,
 ) -> tuple[Handoff, Notice]:
-    """Moves the conversation to another agency's queue; its history goes with it."""
+    """Moves the conversation to another agency's queue; its history goes with it. The
+    citizen is told who has it, and when staff are back if they are out (`hours`)."""
     if handoff.status not in OPEN_STATUSES:
         raise HandoffError("closed", "this conversation has already ended")
     if handoff.status == ACTIVE:
@@ -406,10 +442,11 @@ def transfer(
     )
     session.add(moved)
     session.flush()
+    back = None if hours is None or hours.is_open(now) else hours.next_open(now)
     notice = _outbox(
         session,
         moved,
-        [{"type": "text", "text": texts.transferred(target.name)}],
+        [{"type": "text", "text": texts.transferred(target.name, back)}],
         purpose="handoff_notice",
     )
     return moved, notice
@@ -602,21 +639,23 @@ def history(session: Session, conversation_id: int) -> list[dict[str, Any]]:
         if image_ids
         else {}
     )
+    sent = session.scalars(
+        select(OutboundMessage)
+        .where(OutboundMessage.citizen_id == conversation.citizen_id)
+        .order_by(OutboundMessage.id.desc())
+        .limit(HISTORY_LIMIT)
+    ).all()
+    labels = taps.labels_in(m for out in sent for m in out.messages or [])
     for event in events:
         entries.append(
             {
-                **citizen_entry(event.payload, media),
+                **citizen_entry(event.payload, media, labels),
                 "at": aware(event.received_at).isoformat(),
                 "key": f"e{event.id}",
             }
         )
     names = dict(session.execute(select(Staff.id, Staff.display_name)).all())
-    for out in session.scalars(
-        select(OutboundMessage)
-        .where(OutboundMessage.citizen_id == conversation.citizen_id)
-        .order_by(OutboundMessage.id.desc())
-        .limit(HISTORY_LIMIT)
-    ):
+    for out in sent:
         who = "agent" if out.staff_id else "bot"
         for message in out.messages:
             entries.append(
@@ -646,12 +685,17 @@ def history(session: Session, conversation_id: int) -> list[dict[str, Any]]:
     return entries[-HISTORY_LIMIT:]
 
 
-def citizen_entry(payload: dict[str, Any], media: dict[str, str] | None = None) -> dict[str, Any]:
-    """One citizen event as a console entry (text escaped by the console, never here)."""
+def citizen_entry(
+    payload: dict[str, Any],
+    media: dict[str, str] | None = None,
+    labels: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """One citizen event as a console entry (text escaped by the console, never here); a
+    tap shows the words of the button (`labels`: bot.handoff.taps), never its payload."""
     kind = payload.get("type")
     if kind == "postback":
-        display = ((payload.get("postback") or {}).get("data")) or ""
-        return {"from": "citizen", "type": "postback", "text": str(display)}
+        data = str((payload.get("postback") or {}).get("data") or "")
+        return {"from": "citizen", "type": "postback", "text": taps.words(data, labels)}
     if kind == "follow":
         return {"from": "citizen", "type": "event", "text": "follow"}
     message = payload.get("message") or {}

@@ -127,9 +127,39 @@ def claimed(agent_name: str) -> str:
     return f"สวัสดีค่ะ เจ้าหน้าที่ {agent_name} เข้ามาดูแลแล้วค่ะ เล่าเรื่องที่ต้องการให้ช่วยได้เลยนะคะ"
 
 
-def transferred(agency_name: str) -> str:
-    """The conversation moved to another agency's queue."""
-    return f"เจ้าหน้าที่ส่งต่อแชตนี้ให้ {agency_name} แล้วค่ะ ระหว่างรอ ข้อความที่คุยไว้จะส่งไปด้วย ไม่ต้องเล่าซ้ำนะคะ"
+def transferred(agency_name: str, next_open: datetime | None = None) -> str:
+    """The conversation moved to another agency's queue (`next_open`: when its staff are
+    back, when they are out now)."""
+    text = f"เจ้าหน้าที่ส่งต่อแชตนี้ให้ {agency_name} แล้วค่ะ ข้อความที่คุยไว้จะส่งไปด้วย ไม่ต้องเล่าซ้ำนะคะ"
+    if next_open is not None:
+        text += (
+            f"\nขณะนี้อยู่นอกเวลาทำการ เจ้าหน้าที่จะตอบกลับ{when(next_open)} "
+            "พิมพ์ฝากข้อความไว้ได้เลยค่ะ หากเร่งด่วน โทรสายด่วน 1111 ได้ตลอด 24 ชั่วโมง"
+        )
+    return text
+
+
+# Every message telling a waiting citizen that staff are out says this (the worker looks
+# for it before saying it again).
+CLOSED_MARK = "นอกเวลาทำการ"
+
+
+def waiting_closed(next_open: datetime) -> str:
+    """A citizen writes while waiting for staff who are out: the message is kept."""
+    return (
+        f"ได้รับข้อความแล้วค่ะ ขณะนี้อยู่นอกเวลาทำการ เจ้าหน้าที่จะตอบกลับ{when(next_open)} "
+        "หากเร่งด่วน โทรสายด่วน 1111 ได้ตลอด 24 ชั่วโมงนะคะ"
+    )
+
+
+def filed_by_staff(ticket_id: str, agency_name: str, due: str) -> str:
+    """An agent filed a ticket from the chat: the citizen gets its number."""
+    return (
+        f"เจ้าหน้าที่บันทึกเรื่องของคุณแล้วค่ะ หมายเลข {ticket_id}\n"
+        f"ส่งให้ {agency_name} ดูแล กำหนดดำเนินการภายใน {due}\n"
+        "เมื่อมีความคืบหน้าจะแจ้งทาง LINE นี้ค่ะ "
+        f'ติดตามเรื่องได้โดยพิมพ์ "ติดตาม {ticket_id}" นะคะ'
+    )
 
 
 def ended(handoff_id: int) -> list[dict[str, Any]]:

@@ -109,8 +109,11 @@ def summary_message(
     phone: str | None,
     share_identity: bool,
     agency_name: str,
+    intake_id: str | None = None,
 ) -> dict[str, Any]:
-    """The card the citizen checks before the complaint is filed: confirm, edit, cancel."""
+    """The card the citizen checks before the complaint is filed: confirm, edit, cancel.
+    Its buttons name the intake, so a tap after the form answers what it refers to."""
+    which = {"intake": intake_id} if intake_id else {}
     preview = clip(description, PREVIEW_CHARS)
     if len(description) > PREVIEW_CHARS:
         preview += f" (ทั้งหมด {len(description):,} ตัวอักษร)"
@@ -139,9 +142,12 @@ def summary_message(
             "layout": "vertical",
             "contents": [
                 _action_button(
-                    "ยืนยันส่งเรื่อง", payload("complaint_confirm"), "ยืนยันส่งเรื่อง", primary=True
+                    "ยืนยันส่งเรื่อง",
+                    payload("complaint_confirm", **which),
+                    "ยืนยันส่งเรื่อง",
+                    primary=True,
                 ),
-                _action_button("แก้ไข", payload("complaint_edit"), "ขอแก้ไข"),
+                _action_button("แก้ไข", payload("complaint_edit", **which), "ขอแก้ไข"),
                 _action_button("ยกเลิก", payload("cancel"), "ยกเลิก"),
             ],
         },

@@ -150,7 +150,8 @@ class Media(Base):
 
 
 class NluCorrection(Base):
-    """An agent changed a ticket's complaint type: the model (or the citizen) had it wrong.
+    """A ticket's complaint type differs from the model's reading: an agent corrected it
+    (`staff_id`), or the citizen, asked which one they meant, chose it (no staff).
 
     Recorded by the tickets domain, read by the NLU inbox (bot.teaching.inbox) as a label:
     the ticket's description (what the citizen wrote) with the

@@ -10,13 +10,14 @@ from __future__ import annotations
 import base64
 import binascii
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from haversine import Unit, haversine
 from rapidfuzz import fuzz
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot import live
@@ -139,6 +140,42 @@ def changed(session: Session, ticket: Ticket, what: str, *also: str) -> None:
     change once it commits: an open ticket list refreshes itself (bot.console.tickets)."""
     event = {"type": "ticket", "id": ticket.id, "status": ticket.status, "change": what}
     live.after_commit(session, {ticket.agency_id, *also}, event)
+
+
+def filed_intake(
+    session: Session,
+    line_user_id: str,
+    intake_key: str | None,
+    *,
+    within: timedelta = timedelta(hours=1),
+) -> str | None:
+    """The ticket a button of an intake form refers to: the one that intake filed, or
+    (a button that does not name its intake) the citizen's ticket filed within `within`;
+    None when the intake filed nothing."""
+    query = (
+        select(Ticket.id)
+        .join(Citizen, Citizen.id == Ticket.citizen_id)
+        .where(Citizen.line_user_id == line_user_id)
+    )
+    if intake_key:
+        query = query.where(Ticket.intake_key == intake_key)
+    else:
+        query = query.where(Ticket.created_at >= utcnow() - within)
+    return session.scalars(query.order_by(Ticket.created_at.desc()).limit(1)).first()
+
+
+def citizen_chose(session: Session, ticket: Ticket, model_reading: str) -> None:
+    """Asked which complaint they meant, the citizen chose another than the model's
+    reading: their words with their type become a label in the NLU inbox."""
+    session.add(
+        NluCorrection(
+            ticket_id=ticket.id,
+            from_type=model_reading,
+            to_type=ticket.complaint_type,
+            staff_id=None,
+        )
+    )
+    session.flush()
 
 
 def for_citizen(session: Session, ticket_id: str, line_user_id: str) -> Ticket | None:
@@ -708,23 +745,36 @@ SORTS = {
 }
 
 
+# What a ticket id can look like: anything else asked for matches no ticket.
+_TICKET_ID = re.compile(r"[A-Z0-9-]{1,20}")
+
+
+def _plain(text: str) -> str:
+    """A filter's text as the database can compare it (PostgreSQL refuses NUL)."""
+    return text.replace("\x00", "")
+
+
 def filtered(filters: TicketFilter, *, with_status: bool = True) -> Select[Ticket]:
+    """The tickets matching every filter (the status ones unless `with_status` is
+    false: the counts by status). Values that cannot match (a malformed id, NUL bytes)
+    match nothing rather than fail."""
     query = select(Ticket)
     if filters.agency_ids is not None:
         query = query.where(scopes.clause(Ticket.agency_id, filters.agency_ids))
     if filters.ids:
-        query = query.where(Ticket.id.in_(filters.ids))
+        wanted = [i for i in filters.ids if _TICKET_ID.fullmatch(i)]
+        query = query.where(Ticket.id.in_(wanted) if wanted else false())
     if with_status and filters.statuses:
         query = query.where(Ticket.status.in_(filters.statuses))
     if filters.complaint_types:
         query = query.where(Ticket.complaint_type.in_(filters.complaint_types))
     if filters.province:
-        query = query.where(Ticket.province == filters.province)
+        query = query.where(Ticket.province == _plain(filters.province))
     if filters.district:
-        query = query.where(Ticket.district == filters.district)
+        query = query.where(Ticket.district == _plain(filters.district))
     if filters.query:
         # Thai is written without spaces: a substring match finds a word anywhere.
-        query = query.where(matching(filters.query))
+        query = query.where(matching(_plain(filters.query)))
     if filters.assignee is not None:
         query = query.where(
             Ticket.assignee_id.is_(None)

@@ -108,7 +108,7 @@ def ticket_filters(
         Literal["on_time", "due_soon", "overdue"] | None,
         Query(description="on_time, due_soon (within one business day) or overdue"),
     ] = None,
-    min_followers: Annotated[int | None, Query(ge=1)] = None,
+    min_followers: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
     assignee: Annotated[
         str | None,
         Query(pattern=r"^(me|none|[0-9]{1,9})$", description="me, none, or a staff id"),
@@ -123,6 +123,7 @@ def ticket_filters(
         raise Invalid("ไม่รู้จักตัวกรอง: " + ", ".join(unknown))
     agency_ids = staff.scope
     if agency:
+        agency = agency.replace("\x00", "")
         agency_ids = [agency] if scopes.visible(agency, staff.scope) else []
     return service.TicketFilter(
         agency_ids=agency_ids,

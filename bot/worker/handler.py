@@ -12,9 +12,12 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qs
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import messages, metrics
@@ -22,14 +25,16 @@ from bot.config import Settings
 from bot.conversations.models import ConversationHandler
 from bot.db import unit_of_work, utcnow
 from bot.handoff import service as handoffs
+from bot.handoff import taps
 from bot.handoff import texts as handoff_texts
+from bot.handoff.models import HandoffStatus
 from bot.line import convert
 from bot.line.client import Channel, ReplyTokenRejected, SendError, SendResult
-from bot.line.models import InboundEvent
+from bot.line.models import InboundEvent, OutboundMessage
 from bot.tickets import media
 from bot.tickets.calendar import BusinessCalendar, OfficeHours
 from bot.tickets.routing import Router
-from bot.worker import store
+from bot.worker import choices, store
 from bot.worker.rasa import RasaClient, RasaRejected, RasaUnavailable, Understood
 from bot.worker.store import EventView
 from nlu.normalize import typed
@@ -147,10 +152,13 @@ class Handler:
         """Sends the citizen's message to Rasa and sends back what it answers."""
         user_id = event.line_user_id or ""
         started = time.perf_counter()
-        asking = asyncio.ensure_future(
-            # The event id lets Rasa answer a retry from the try that got through.
-            self.rasa.send(sender=user_id, text=text, metadata={"event_id": event.id})
-        )
+        # The event id lets Rasa answer a retry from the try that got through; a tap
+        # during a staff chat is answered briefly (no follow-up question: the citizen's
+        # next words go to the agent).
+        metadata: dict[str, Any] = {"event_id": event.id}
+        if event.handler == ConversationHandler.STAFF:
+            metadata["staff_chat"] = True
+        asking = asyncio.ensure_future(self.rasa.send(sender=user_id, text=text, metadata=metadata))
         # The typing animation only when the answer is slow: a quick answer would
         # replace it before the citizen sees it, and the call costs the quick path.
         done, _ = await asyncio.wait({asking}, timeout=self.settings.loading_after_s)
@@ -354,7 +362,12 @@ async def _text(handler: Handler, event: EventView) -> str:
     text = str(message.get("text") or "")
     if not text.strip():  # spaces only: a slip of the thumb, still worth an answer
         return await handler.answer(event, [{"type": "text", "text": messages.EMPTY_TEXT}])
-    return await handler.ask_rasa(event, typed(text))
+    window = timedelta(days=handler.settings.reopen_window_days)
+    picked = await handler._db(
+        partial(choices.choice_for, reopen_window=window), event.line_user_id or "", text
+    )
+    # Typed instead of tapped: the button's payload (bot.worker.choices), else the words.
+    return await handler.ask_rasa(event, picked or typed(text))
 
 
 async def _photo(handler: Handler, event: EventView) -> tuple[str | None, str | None]:
@@ -445,7 +458,12 @@ async def _unfollow(handler: Handler, event: EventView) -> str:
 async def _postback(handler: Handler, event: EventView) -> str:
     data = str((event.payload.get("postback") or {}).get("data") or "")
     if data.startswith("/"):
-        return await handler.ask_rasa(event, data)
+        outcome = await handler.ask_rasa(event, data)
+        if event.handler == ConversationHandler.STAFF and event.source_type == "user":
+            # A rating or a reopen tapped during a staff chat is done by the bot, and
+            # the agent sees it in words ("ให้คะแนน 4").
+            await _show_staff(handler, event, {}, close=False)
+        return outcome
     action = (parse_qs(data).get("action") or [""])[0]
     step = POSTBACK_ACTIONS.get(action)
     if step is None:
@@ -497,20 +515,31 @@ def _citizen_speaks(event: EventView) -> bool:
         return True
     if event.event_type == "postback":
         data = str((event.payload.get("postback") or {}).get("data") or "")
-        return data.startswith("/")
+        return data.startswith("/") and not data.startswith(SELF_SERVICE)
     return False
 
 
-def _staff_message(sessions: sessionmaker[Session], event_id: int) -> tuple[int, str] | None:
-    """(hand-off id, queue) the citizen's event belongs to, with the event closed."""
+# Buttons of the desk's own cards that the bot answers even while staff hold the chat:
+# the ticket a citizen rates or reopens is theirs, whoever they are talking to.
+SELF_SERVICE = ("/rate_ticket", "/reopen_ticket")
+
+
+def _staff_message(
+    sessions: sessionmaker[Session], event_id: int, *, close: bool = True
+) -> tuple[int, str, dict[str, str]] | None:
+    """(hand-off id, queue, the words of the buttons lately sent) the citizen's event
+    belongs to, with the event closed (unless it went to Rasa, which closes it)."""
     with unit_of_work(sessions) as session:
         event = session.get_one(InboundEvent, event_id)
-        event.status = "done"
-        event.processed_at = utcnow()
+        if close:
+            event.status = "done"
+            event.processed_at = utcnow()
         if event.conversation_id is None:
             return None
         handoff = handoffs.open_handoff(session, event.conversation_id)
-        return None if handoff is None else (handoff.id, handoff.queue)
+        if handoff is None:
+            return None
+        return handoff.id, handoff.queue, taps.recent_labels(session, event.citizen_id)
 
 
 async def _to_staff(handler: Handler, event: EventView) -> str:
@@ -523,13 +552,54 @@ async def _to_staff(handler: Handler, event: EventView) -> str:
             return await handler.answer(event, [{"type": "text", "text": refusal}])
         if media_id:
             media_ids[str((event.payload.get("message") or {}).get("id"))] = media_id
+    settings = handler.settings
+    hours = None if settings.office_always_open else await handler.office_hours()
+    back = await handler._db(partial(_closed_ack_due, hours=hours), event.id) if hours else None
+    await _show_staff(handler, event, media_ids, close=back is None)
+    if back is not None:
+        # Staff are out and nobody has said so since the citizen began waiting.
+        text = handoff_texts.waiting_closed(back)
+        return await handler.answer(event, [{"type": "text", "text": text}])
+    return "done"
+
+
+def _closed_ack_due(
+    sessions: sessionmaker[Session], event_id: int, *, hours: OfficeHours
+) -> datetime | None:
+    """When staff are back, if the citizen waits outside office hours and has not been
+    told so since the hand-off began (the transfer notice tells it); else None."""
+    now = utcnow()
+    if hours.is_open(now):
+        return None
+    with sessions() as session:
+        event = session.get_one(InboundEvent, event_id)
+        if event.conversation_id is None or event.citizen_id is None:
+            return None
+        handoff = handoffs.open_handoff(session, event.conversation_id)
+        if handoff is None or handoff.status != HandoffStatus.WAITING:
+            return None
+        told = session.scalars(
+            select(OutboundMessage.messages).where(
+                OutboundMessage.citizen_id == event.citizen_id,
+                OutboundMessage.created_at >= handoff.requested_at,
+            )
+        )
+        if any(handoff_texts.CLOSED_MARK in json.dumps(m, ensure_ascii=False) for m in told):
+            return None
+        return hours.next_open(now)
+
+
+async def _show_staff(
+    handler: Handler, event: EventView, media_ids: dict[str, str], *, close: bool
+) -> None:
+    """Shows the citizen's message or tap (in words) in the consoles of its hand-off."""
     begun = await handler._started(event.id)
-    found = await handler._db(_staff_message, event.id)
+    found = await handler._db(partial(_staff_message, close=close), event.id)
     if found is None:
-        return "done"
-    handoff_id, queue = found
+        return
+    handoff_id, queue, labels = found
     if handler.publish is not None:
-        entry = handoffs.citizen_entry(event.payload, media_ids)
+        entry = handoffs.citizen_entry(event.payload, media_ids, labels)
         entry.update(at=utcnow().isoformat(), key=f"e{event.id}")
         await handler.publish(
             queue,
@@ -540,7 +610,6 @@ async def _to_staff(handler: Handler, event: EventView) -> str:
                 "entry": entry,
             },
         )
-    return "done"
 
 
 def _leave(

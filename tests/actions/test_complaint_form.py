@@ -25,6 +25,7 @@ from actions.complaint.followups import (
     ValidateRatingForm,
 )
 from actions.complaint.form import (
+    ActionFormButtonOutside,
     ActionStartComplaint,
     ActionSubmitComplaint,
     ValidateComplaintForm,
@@ -40,6 +41,8 @@ from actions.complaint.questions import (
 )
 from actions.complaint.slots import (
     ADDRESS,
+    ASKED_FROM,
+    ASKED_TEXT,
     CONSENT,
     DESCRIPTION,
     DISTRICT_SLOT,
@@ -69,7 +72,7 @@ from bot.db import migrate, unit_of_work
 from bot.tickets import cards
 from bot.tickets import service as tickets
 from bot.tickets.lifecycle import STATUS_TH
-from bot.tickets.models import Ticket, TicketFollower
+from bot.tickets.models import NluCorrection, Ticket, TicketFollower
 
 REDIS_URL = "redis://127.0.0.1:6379/7"  # the machine's Redis, as tests/bot uses it
 ME = "U" + "c1" * 16
@@ -256,6 +259,7 @@ def test_every_action_in_the_domain_is_registered_once(domain: dict[str, Any]) -
     }
     assert complaint == {
         "action_start_complaint",
+        "action_form_button_outside",
         "validate_complaint_form",
         *(f"action_ask_{slot}" for slot in (DESCRIPTION, LOCATION, DUPLICATE, PHOTOS)),
         *(f"action_ask_{slot}" for slot in (PHONE, CONSENT, OUTCOME)),
@@ -808,3 +812,137 @@ async def test_reopening_tells_the_others_who_follow(desk: Context, domain: dict
         domain,
     )
     assert said(other) == [texts.REOPEN_UNKNOWN]
+
+
+# Asking when unsure, and buttons outside the intake ------------------------------------
+
+
+def ranked(text: str, *readings: tuple[str, float], slots: dict[str, Any] | None = None) -> Tracker:
+    """A typed message with the model's ranking of it (the top one first)."""
+    given = tracker(text, intent=readings[0][0], confidence=readings[0][1], slots=slots)
+    given.latest_message["intent_ranking"] = [{"name": n, "confidence": c} for n, c in readings]
+    return given
+
+
+def buttons_of(messages: list[dict[str, Any]]) -> list[str]:
+    return [b["payload"] for m in messages for b in m.get("buttons") or []]
+
+
+SIDEWALK = "มีรถกระบะจอดขวางทางเท้าหน้าปากซอยทุกวันเลยค่ะ คนเดินต้องลงไปเดินบนถนน"
+
+
+async def test_an_unsure_complaint_is_asked_about_and_the_choice_keeps_the_words(
+    desk: Context, domain: dict[str, Any]
+) -> None:
+    given = ranked(
+        SIDEWALK,
+        ("complaint_traffic", 0.44),
+        ("complaint_road", 0.39),
+        ("service_lookup", 0.08),
+        ("greet", 0.05),
+    )
+    dispatcher = CollectingDispatcher()
+    events = await ActionStartComplaint(desk).run(dispatcher, given, domain)
+    assert events[-1] == {"event": "followup", "name": "action_listen", "timestamp": None}
+    asked_slots = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    assert asked_slots == {ASKED_TEXT: SIDEWALK, ASKED_FROM: "complaint_traffic"}
+    assert INTAKE not in asked_slots  # nothing started yet
+    offered = buttons_of(dispatcher.messages)
+    assert offered[0] == cards.payload("complaint_set_type", complaint_type="complaint_traffic")
+    assert offered[1] == cards.payload("complaint_set_type", complaint_type="complaint_road")
+    assert offered[2].startswith("/service_lookup") and "ทางเท้า" in offered[2]
+    assert offered[-1] == "/complaint_change_type" and len(offered) == 4
+
+    # The citizen taps "road": the intake starts with their words and that type.
+    chose = tracker(
+        '/complaint_set_type{"complaint_type":"complaint_road"}',
+        intent="complaint_set_type",
+        entities=[{"entity": "complaint_type", "value": "complaint_road"}],
+        slots=asked_slots,
+    )
+    set_, messages = await run(ActionStartComplaint(desk), chose, domain)
+    assert set_[TYPE] == "complaint_road" and set_[DESCRIPTION] == SIDEWALK
+    assert set_[ASKED_TEXT] is None and ASKED_FROM not in set_  # kept for the label
+    assert cards.type_label("complaint_road") in said(messages)[0]
+
+    # Filed: their choice becomes a label in the NLU inbox (their words, their type).
+    filing = tracker(
+        slots={
+            **asked(OUTCOME),
+            DESCRIPTION: SIDEWALK,
+            OUTCOME: "confirmed",
+            ASKED_FROM: "complaint_traffic",
+        }
+    )
+    set_, _ = await run(ActionSubmitComplaint(desk), filing, domain)
+    assert set_[ASKED_FROM] is None
+    with desk.sessions() as session:
+        [label] = session.scalars(
+            select(NluCorrection).where(NluCorrection.from_type == "complaint_traffic")
+        ).all()
+        assert label.to_type == "complaint_road" and label.staff_id is None
+        assert session.get_one(Ticket, label.ticket_id).description == SIDEWALK
+
+
+@pytest.mark.parametrize(
+    "readings",
+    [
+        [("complaint_road", 0.91), ("complaint_traffic", 0.04)],  # sure
+        [("complaint_road", 0.55), ("greet", 0.44)],  # the close one is not a complaint
+    ],
+)
+async def test_a_sure_reading_starts_the_intake_at_once(
+    desk: Context, domain: dict[str, Any], readings: list[tuple[str, float]]
+) -> None:
+    set_, messages = await run(ActionStartComplaint(desk), ranked(ROAD, *readings), domain)
+    assert set_[TYPE] == "complaint_road" and set_[DESCRIPTION] == ROAD
+    assert ASKED_TEXT not in buttons_of(messages)
+
+
+async def test_a_form_button_after_the_form_says_what_it_refers_to(
+    desk: Context, domain: dict[str, Any]
+) -> None:
+    intake = uuid.uuid4().hex
+    filed = tickets.Intake(
+        intake_key=intake, line_user_id=ME, complaint_type="complaint_road", description=ROAD
+    )
+    with unit_of_work(desk.sessions) as session:
+        ticket, _ = tickets.create_ticket(
+            session, filed, router=desk.router, calendar=desk.calendar
+        )
+    again = tracker(
+        f'/complaint_confirm{{"intake":"{intake}"}}',
+        intent="complaint_confirm",
+        entities=[{"entity": "intake", "value": intake}],
+    )
+    _, messages = await run(ActionFormButtonOutside(desk), again, domain)
+    assert f"เรื่องนี้ส่งแล้วค่ะ หมายเลข {ticket.id}" in said(messages)[0]
+    assert cards.payload("check_status", ticket_id=ticket.id) in buttons_of(messages)
+
+    # Another citizen's intake, or one that filed nothing: nothing to point at.
+    other = tracker(
+        f'/complaint_confirm{{"intake":"{intake}"}}',
+        intent="complaint_confirm",
+        entities=[{"entity": "intake", "value": intake}],
+        sender=NEIGHBOUR,
+    )
+    _, messages = await run(ActionFormButtonOutside(desk), other, domain)
+    assert said(messages) == [texts.STALE_NO_TICKET]
+    types = tracker("/complaint_change_type", intent="complaint_change_type")
+    _, messages = await run(ActionFormButtonOutside(desk), types, domain)
+    assert line_messages(messages)[0]["altText"] == "เลือกประเภทเรื่องที่ต้องการแจ้ง"
+
+
+async def test_an_earlier_summarys_button_confirms_nothing(
+    desk: Context, domain: dict[str, Any]
+) -> None:
+    set_, messages, next_ = await answer(
+        desk,
+        domain,
+        '/complaint_confirm{"intake":"an-earlier-one"}',
+        asked(OUTCOME),
+        intent="complaint_confirm",
+        entities=[{"entity": "intake", "value": "an-earlier-one"}],
+    )
+    assert set_.get(OUTCOME) is None and next_ == OUTCOME  # the summary is asked again
+    assert said(messages) == [texts.OLD_SUMMARY_BUTTON]

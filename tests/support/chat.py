@@ -205,8 +205,9 @@ def file_road_complaint(chat: Chat, spot: int, *, with_photo: bool = True) -> st
     card = said(summary)
     assert "ตรวจสอบก่อนส่งเรื่อง" in card
     assert "081" in card and "สำนักงานเขตพระนคร" in card, card
-    assert "/complaint_confirm" in postbacks(summary[-1])
-    done = said(chat.tap("/complaint_confirm"))
+    # The summary's buttons name their intake (a tap after the form answers what it was).
+    confirm = next(p for p in postbacks(summary[-1]) if p.startswith("/complaint_confirm"))
+    done = said(chat.tap(confirm))
     found = TICKET_ID.search(done)
     assert found, done
     assert "สำนักงานเขตพระนคร" in done

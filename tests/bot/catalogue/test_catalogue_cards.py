@@ -106,11 +106,44 @@ def test_the_service_card_has_the_facts_a_citizen_needs(catalogue: Catalogue) ->
     assert passport.title in message["altText"] and "02-572-8442" in message["altText"]
 
 
-def test_a_service_without_hotline_or_online_has_no_footer() -> None:
-    service = huge_service().model_copy(update={"hotline": None, "online": None})
+def test_a_short_service_without_hotline_or_online_has_no_footer() -> None:
+    service = huge_service().model_copy(
+        update={
+            "hotline": None,
+            "online": None,
+            "summary": "ทำบัตรใหม่ได้ที่สำนักงานเขต",
+            "documents": ["บัตรประชาชนใบเดิม"],
+            "fees": "100 บาท",
+            "processing_time": "1 วัน",
+            "where": ["สำนักงานเขต"],
+        }
+    )
     message = cards.service_message(service)
     assert "footer" not in message["contents"]
     assert_line_limits(message)
+
+
+def test_what_the_card_shortens_is_a_tap_away_in_full() -> None:
+    service = huge_service().model_copy(update={"hotline": None, "online": None})
+    message = cards.service_message(service)
+    assert_line_limits(message)
+    [more] = message["contents"]["footer"]["contents"]
+    assert more["action"]["label"] == "อ่านต่อ"
+    data = more["action"]["data"]
+    assert data.startswith("/service_lookup") and '"details":"full"' in data
+    texts = [n["text"] for n in walk(message["contents"]) if n.get("type") == "text"]
+    # Cut between words, never inside one: each shortened line ends on a whole word.
+    for text in texts:
+        if text.endswith("…"):
+            assert text[:-1].rstrip().endswith(("ยาว", "รายละเอียด", "ค่าธรรมเนียม", "นาน", "มาก")), (
+                text
+            )
+    messages = cards.service_full_text(service)
+    assert 1 < len(messages) <= 4 and all(len(m) <= 5000 for m in messages)
+    full = "\n".join(messages)
+    assert all(d.strip() in full for d in service.documents)  # all twelve, uncut
+    assert all(w in full for w in service.where)
+    assert service.fees.strip() in full
 
 
 def test_agency_and_category_cards_are_valid(catalogue: Catalogue) -> None:
@@ -196,4 +229,5 @@ def test_short_labels_prefer_a_whole_name() -> None:
     service = huge_service().model_copy(update={"aliases": ["ชื่อยาวเกินยี่สิบตัวอักษรแน่นอนนะ", "ชื่อสั้น"]})
     assert cards.short_title(service) == "ชื่อสั้น"
     assert cards.short_category("งานทะเบียนราษฎรและบัตรประชาชน") == "งานทะเบียนราษฎร"
-    assert len(cards.short_category("ก" * 40)) == cards.MAX_LABEL
+    cut = cards.short_category("ก" * 40)
+    assert len(cut) <= cards.MAX_LABEL and cut.endswith("…")

@@ -141,6 +141,14 @@ def test_agents_claim_reply_and_end_while_a_supervisor_watches(
     expect(agent.locator('[data-testid="queue-item"]:visible')).to_have_count(1)
     agent.get_by_test_id("queue-search").fill("")
 
+    # Picking an agency to transfer to asks first; cancelling leaves the chat here.
+    transfer = agent.get_by_test_id("transfer")
+    transfer.select_option(index=1)
+    expect(agent.get_by_test_id("transfer-question")).to_contain_text("โอนแชตนี้ไป")
+    agent.get_by_test_id("transfer-cancel").click()
+    expect(transfer).to_have_value("")
+    expect(agent.get_by_test_id("handoff-state")).to_have_attribute("data-status", "active")
+
     # Ending hands the citizen back to the bot with a rating question, once confirmed.
     agent.get_by_test_id("end").click()
     agent.get_by_test_id("end-cancel").click()

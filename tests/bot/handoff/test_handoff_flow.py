@@ -22,7 +22,7 @@ from bot.main import create_app
 from bot.staff.models import AuditEntry
 from bot.tickets.models import Ticket
 from tests.support.agents import Agent, create_staff, login_form
-from tests.support.chat import LAT, LON, TICKET_ID, Chat, photo, postbacks, said
+from tests.support.chat import LAT, LON, TICKET_ID, Chat, photo, postbacks, said, ticket
 from tests.support.stack import Desk, Served, user_id, wait_for
 
 pytestmark = pytest.mark.stack
@@ -367,7 +367,61 @@ def test_an_agent_takes_over_a_bot_conversation_and_files_a_ticket(desk: Desk) -
     assert filed.status_code == 201, filed.text
     ticket_id = filed.json()["id"]
     assert _handoff(desk, handoff_id).ticket_id == ticket_id
+    # The citizen is told the number, the agency and what happens next.
+    announced = said(chat.pushes(1))
+    assert ticket_id in announced and "กรุงเทพมหานคร" in announced, announced
+    assert "กำหนดดำเนินการ" in announced
+    # Nothing the citizen wrote was about the problem: the agent's words describe it.
+    filed_ticket = ticket(desk, ticket_id)
+    assert filed_ticket is not None
+    assert filed_ticket.description == "ขยะไม่มีคนมาเก็บสามวันแล้ว หน้าตลาด"
     changed = agent.post(f"/tickets/{ticket_id}/status", {"status": "in_progress"})
     assert changed.status_code == 200, changed.text
     assert "กำลังดำเนินการ" in said(chat.pushes(1))
     agent.close()
+
+
+def test_a_rating_tapped_during_a_staff_chat_counts_and_the_agent_reads_it_in_words(
+    desk: Desk,
+) -> None:
+    from tests.support.chat import api, file_road_complaint, staff_token
+
+    chat = Chat(desk, user_id())
+    _follow(desk, chat, "ลุงสมชาย")
+    ticket_id = file_road_complaint(chat, 11, with_photo=False)
+    with _db(desk) as session:
+        agency = session.get_one(Ticket, ticket_id).agency_id
+    officer = staff_token(desk, f"officer-{user_id()[:8]}", "agent", agency)
+    for status, note in (("in_progress", None), ("resolved", "ซ่อมถนนเรียบร้อยแล้วค่ะ")):
+        changed = api(
+            desk,
+            officer,
+            "POST",
+            f"/api/tickets/{ticket_id}/transitions",
+            json={"status": status, "note": note},
+        )
+        assert changed.status_code == 200, changed.text
+    resolved = chat.pushes(2)[-1]
+    four = next(p for p in postbacks(resolved) if p.startswith("/rate_ticket") and '"4"' in p)
+
+    chat.say("ขอคุยกับเจ้าหน้าที่หน่อยครับ")
+    agent = Agent.sign_in(desk, create_staff(desk, "agent", QUEUE, name="ปรีชา"))
+    item = _waiting_item(agent, "ลุงสมชาย")
+    assert agent.post(f"/handoffs/{item['id']}/claim").status_code == 200
+    chat.pushes(1)  # "an agent is here"
+
+    # The rating button of the notice, tapped while the agent holds the chat: the bot
+    # counts it and thanks the citizen; the agent reads what was tapped, in words.
+    thanked = said(chat.tap(four))
+    assert "ขอบคุณ" in thanked, thanked
+    assert wait_for(lambda: ticket_rating(desk, ticket_id) == 4, 10, "the rating stored")
+    history = agent.get(f"/conversations/{item['conversation_id']}").json()["history"]
+    taps = [e["text"] for e in history if e["from"] == "citizen" and e["type"] == "postback"]
+    assert "ให้คะแนน 4" in taps[-1], taps
+    assert not any(t.startswith("/") for t in taps), taps  # never a payload
+    agent.close()
+
+
+def ticket_rating(desk: Desk, ticket_id: str) -> int | None:
+    with _db(desk) as session:
+        return session.get_one(Ticket, ticket_id).rating

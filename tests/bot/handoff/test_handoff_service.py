@@ -381,3 +381,35 @@ def test_the_queue_names_each_citizen_and_shows_what_they_last_sent(
     assert len(second.last_text) == service.PREVIEW_CHARS and second.last_text.endswith("…")
     assert third.citizen.startswith("ผู้ใช้ LINE #") and third.citizen != second.citizen
     assert third.last_text is None
+
+
+def test_a_ticket_from_the_chat_keeps_the_citizens_own_words(
+    sessions: sessionmaker[Session], queue: str
+) -> None:
+    line_user_id = user()
+    with unit_of_work(sessions) as session:
+        asked = ask(session, line_user_id, queue)
+        handoff = session.get_one(Handoff, asked.handoff_id)
+        for n, (text, intent) in enumerate(
+            [
+                ("สวัสดีค่ะ", "greet"),
+                ("ขอคุยกับเจ้าหน้าที่หน่อยค่ะ", "request_human"),
+                ("น้ำประปาไม่ไหลมาสองวันแล้วค่ะ ทั้งซอย", None),  # said to staff
+                ("โอเคค่ะ", None),  # too short to be the problem
+                ("ซอยวัดดอนค่ะ บ้านเลขที่ 12", None),
+            ]
+        ):
+            session.add(
+                InboundEvent(
+                    webhook_event_id=f"words-{uuid.uuid4().hex}-{n}",
+                    event_type="message",
+                    message_type="text",
+                    line_user_id=line_user_id,
+                    conversation_id=handoff.conversation_id,
+                    nlu_intent=intent,
+                    payload={"type": "message", "message": {"type": "text", "text": text}},
+                )
+            )
+        session.flush()
+        words = service.citizen_words(session, handoff)
+    assert words == "น้ำประปาไม่ไหลมาสองวันแล้วค่ะ ทั้งซอย / ซอยวัดดอนค่ะ บ้านเลขที่ 12"

@@ -284,6 +284,10 @@ def test_dates_followers_and_sort_filters(gateway: TestClient) -> None:
     assert refused.status_code == 422 and "วันที่ “31/12/2569”" in refused.text
     for bad in ({"min_followers": "0"}, {"assignee": "somebody"}, {"photos": "maybe"}):
         assert gateway.get("/console/tickets", params=bad).status_code == 422
+    # What cannot match (NUL bytes, a malformed id) lists nothing, never a server error.
+    for odd in ({"q": "ถนน\x00"}, {"id": ["x\x00y", "DS-"]}, {"agency": "bma\x00"}):
+        assert gateway.get("/console/tickets", params=odd).status_code == 200, odd
+    assert shown(gateway.get("/console/tickets", params={"id": "not an id"}).text) == []
     popular = gateway.get("/console/tickets", params={"q": word, "sort": "followers"})
     assert popular.status_code == 200 and older.id in shown(popular.text)
 
