@@ -68,9 +68,10 @@ class ActionRequestHuman(Action):
         return await hand_off(dispatcher, tracker, "requested")
 
 
-# Messages the bot could not help with: not understood, or understood as outside what
-# the desk does. Two in a row and a person takes over.
-NOT_HELPED = frozenset({"nlu_fallback", "out_of_scope"})
+# Messages the bot could not help with: not understood, understood as outside what the
+# desk does, or details ("inform") with nothing to go with. Two in a row and a person
+# takes over: repeating "not understood" helps nobody.
+NOT_HELPED = frozenset({"nlu_fallback", "out_of_scope", "inform"})
 
 
 def _misunderstood_twice(tracker: Tracker) -> bool:

@@ -14,6 +14,8 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from nlu import informal
+
 Piece = tuple[str, int, int]
 
 ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
@@ -272,6 +274,7 @@ PIPELINE: tuple[Callable[[list[Piece]], list[Piece]], ...] = (
     thai_marks_pieces,
     collapse_repeats_pieces,
     collapse_mai_yamok_pieces,
+    *informal.STEPS,  # ช่าย, romanised Thai, emoji as nouns (nlu/informal.py)
     whitespace_pieces,
 )
 
@@ -297,7 +300,11 @@ class Normalized:
 
 def is_normal(text: str) -> bool:
     """True when `normalize` would return `text` unchanged (cheap pre-check)."""
-    return _NEEDS_WORK.search(text) is None and unicodedata.is_normalized("NFC", text)
+    return (
+        _NEEDS_WORK.search(text) is None
+        and unicodedata.is_normalized("NFC", text)
+        and not informal.needs_work(text)
+    )
 
 
 def _run(text: str, steps: Iterable[Callable[[list[Piece]], list[Piece]]]) -> list[Piece]:
@@ -332,7 +339,8 @@ def normalize_with_map(text: str) -> tuple[str, list[int]]:
 
 
 def normalize(text: str) -> str:
-    """Full normalisation (NFC, zero-width, digits, Thai quirks, repeats, whitespace)."""
+    """Full normalisation (NFC, zero-width, digits, Thai quirks, repeats, informal
+    spellings, romanised Thai, emoji as nouns, whitespace)."""
     if is_normal(text):
         return text
     return _text(_run(text, PIPELINE))

@@ -118,7 +118,8 @@ class ThaiTokenizer(Tokenizer):
         paths += geo_files(config.get("geo_path"))
         # Rasa fingerprints this class's source only; the normaliser shapes the output too.
         here = Path(__file__).resolve().parent
-        paths += [here / name for name in ("normalize.py", "dictionary.py", "geo.py")]
+        sources = ("normalize.py", "informal.py", "dictionary.py", "geo.py")
+        paths += [here / name for name in sources]
         return files_digest(paths)
 
     def train(self, training_data: TrainingData) -> Resource:

@@ -38,6 +38,9 @@ from actions.complaint.slots import (
     LATITUDE,
     LOCATION,
     LONGITUDE,
+    NEW_COMPLAINT_CONFIDENCE,
+    NEXT_TEXT,
+    NEXT_TYPE,
     NO_WORDS,
     OUTCOME,
     PHONE,
@@ -45,6 +48,7 @@ from actions.complaint.slots import (
     PHOTOS,
     PLACE_WORDS,
     PROVINCE_SLOT,
+    REQUESTED,
     SKIP,
     SKIP_WORDS,
     THAILAND,
@@ -238,6 +242,13 @@ def control(
         )
     if intent == "complaint_edit_field" and entities.get("field"):
         return edit(entities["field"])
+    later = slots.get(REQUESTED) in {DUPLICATE, PHOTOS, PHONE, CONSENT, OUTCOME}
+    if later and text and intent in COMPLAINT_TYPES and confidence >= NEW_COMPLAINT_CONFIDENCE:
+        # Another problem, in the middle of this one: it waits until this one is done.
+        return Answer(
+            {NEXT_TEXT: text.strip(), NEXT_TYPE: intent, EDITING: slots.get(EDITING)},
+            [texts.say(texts.one_at_a_time(cards.type_label(intent)))],
+        )
     return None
 
 
@@ -259,8 +270,25 @@ def edit(field: str) -> Answer:
 # One reader per question --------------------------------------------------------------
 
 
+def _photo_early(entities: Entities, intent: str, slots: Slots, ask_again: str) -> Answer | None:
+    """A photo sent before the photo question: kept for the ticket (nothing a citizen
+    sends is lost), and the question asked again."""
+    media_id = entities.get("media_id")
+    if intent != "share_photo" or not media_id:
+        return None
+    ids = list(slots.get(PHOTO_IDS) or [])
+    if media_id not in ids and len(ids) < MAX_EARLY_PHOTOS:
+        ids.append(media_id)
+    return Answer({PHOTO_IDS: ids, EDITING: slots.get(EDITING)}, [texts.say(ask_again)])
+
+
+MAX_EARLY_PHOTOS = 3
+
+
 def description(text: str | None, entities: Entities, intent: str, slots: Slots) -> Answer:
     """More detail; a thin first message is kept in front of it."""
+    if kept := _photo_early(entities, intent, slots, texts.PHOTO_KEPT_DESCRIBE):
+        return kept
     if not text:
         return _unchanged(slots, texts.say(texts.DESCRIPTION_AS_TEXT))
     earlier = slots.get(FIRST)
@@ -283,6 +311,8 @@ def location(
 ) -> Answer:
     """Where: a LINE location (in Thailand), a typed address that names a place, or skip;
     then the id of a similar open ticket to offer joining, if there is one."""
+    if kept := _photo_early(entities, intent, slots, texts.PHOTO_KEPT_WHERE):
+        return kept
     updates: dict[str, Any]
     if intent == "share_location" and entities.get("latitude"):
         try:
@@ -439,7 +469,9 @@ def rating_given(entities: Entities) -> tuple[str | None, int]:
 
 
 def rating_comment(text: str | None, intent: str) -> str:
-    """Any words are the comment; "no", a skip word or a button skips it."""
-    if intent == "deny" or not text or SKIP_WORDS.match(text.strip()):
+    """Any words are the comment; "no", "cancel", a skip word or a button skips it."""
+    if intent in {"deny", "cancel"} or not text or SKIP_WORDS.match(text.strip()):
+        return SKIP
+    if CANCEL_WORDS.match(text.strip()):
         return SKIP
     return text.strip()

@@ -46,14 +46,16 @@ class ActionCheckStatus(OnDesk, Action):
                 if ticket is None:
                     return "unknown"
                 events = tickets.timeline(session, ticket.id)
+                mine = ticket.id in tickets.filed_by(session, [ticket.id], sender)
                 return cards.status_message(
-                    ticket, events, agency_name(desk.router, ticket.agency_id)
+                    ticket, events, agency_name(desk.router, ticket.agency_id), mine=mine
                 )
             recent = tickets.recent_for_citizen(session, sender, limit=cards.MAX_BUBBLES)
             if not recent:
                 return None
             names = {t.agency_id: agency_name(desk.router, t.agency_id) for t in recent}
-            return cards.tickets_message(recent, names)
+            filed = tickets.filed_by(session, [t.id for t in recent], sender)
+            return cards.tickets_message(recent, names, filed)
 
         found = await desk.transaction(look)
         if found == "unknown":

@@ -31,6 +31,8 @@ from actions.complaint.slots import (
     DUPLICATE_OF,
     INTAKE_SLOTS,
     LOCATION,
+    NEXT_TEXT,
+    NEXT_TYPE,
     OUTCOME,
     PHONE,
     PHOTOS,
@@ -333,7 +335,30 @@ class ActionSubmitComplaint(OnDesk, Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Files once per intake (a repeated confirmation finds the same ticket)."""
+        """Files once per intake (a repeated confirmation finds the same ticket); then
+        offers the other complaint the citizen typed in the middle of it, if any."""
+        events = await self._finish(dispatcher, tracker)
+        waiting, kind = tracker.get_slot(NEXT_TEXT), tracker.get_slot(NEXT_TYPE)
+        if not waiting or not kind:
+            return events
+        label = cards.type_label(str(kind))
+        buttons = [
+            {
+                "title": texts.NEXT_YES,
+                "payload": cards.payload("complaint_set_type", complaint_type=kind),
+            },
+            {"title": texts.NEXT_NO, "payload": "/deny"},
+        ]
+        utter(dispatcher, [texts.say(texts.next_complaint(label), buttons)])
+        # Its words wait where a chosen type finds them (as when the desk asks).
+        return [
+            *events,
+            SlotSet(ASKED_TEXT, waiting),
+            SlotSet(NEXT_TEXT, None),
+            SlotSet(NEXT_TYPE, None),
+        ]
+
+    async def _finish(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         outcome = tracker.get_slot(OUTCOME)
         if outcome == "cancelled":
             utter(dispatcher, [texts.say(texts.CANCELLED)])

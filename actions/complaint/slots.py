@@ -31,6 +31,12 @@ FIRST = "complaint_first_words"
 # model's reading they were asked about (a different choice becomes an NLU label).
 ASKED_TEXT = "complaint_asked_text"
 ASKED_FROM = "complaint_asked_from"
+# Another complaint typed in the middle of the intake: offered once this one is done.
+NEXT_TEXT = "complaint_next_text"
+NEXT_TYPE = "complaint_next_type"
+# How sure NLU must be that a message in the middle of the intake is another complaint
+# (the questions after the description expect a place, photos, a number, yes or no).
+NEW_COMPLAINT_CONFIDENCE = 0.8
 
 INTAKE_SLOTS = (
     DESCRIPTION,

@@ -57,9 +57,32 @@ def already_filed(ticket_id: str) -> str:
     return f"เรื่องนี้ส่งแล้วค่ะ หมายเลข {ticket_id} ไม่ต้องส่งซ้ำนะคะ กดดูความคืบหน้าได้เลยค่ะ"
 
 
+PHOTO_KEPT_DESCRIBE = "ได้รับรูปแล้วค่ะ น้องแนบไว้กับเรื่องนี้ให้แล้ว ช่วยพิมพ์เล่าปัญหาเพิ่มอีกนิดนะคะ"
+PHOTO_KEPT_WHERE = (
+    "ได้รับรูปแล้วค่ะ น้องแนบไว้กับเรื่องนี้ให้แล้ว ต่อไปช่วยบอกตำแหน่งหน่อยนะคะ กดส่งตำแหน่ง หรือพิมพ์ที่อยู่/จุดสังเกตได้เลยค่ะ"
+)
+
+
+def one_at_a_time(label: str) -> str:
+    """Another complaint typed in the middle of the intake: it waits its turn."""
+    return (
+        f"ดูเหมือนเป็นอีกเรื่องหนึ่ง (“{label}”) นะคะ ขอส่งเรื่องที่กำลังแจ้งอยู่ให้เสร็จก่อน "
+        "แล้วน้องจะชวนแจ้งเรื่องนี้ต่อทันทีค่ะ ตอบคำถามด้านล่างต่อได้เลยนะคะ"
+    )
+
+
+def next_complaint(label: str) -> str:
+    """After the intake: the other complaint the citizen typed in the middle of it."""
+    return f"ส่วนเรื่อง “{label}” ที่พิมพ์ไว้ระหว่างทาง จะแจ้งต่อเลยไหมคะ"
+
+
+NEXT_YES = "แจ้งเรื่องนี้ต่อ"
+NEXT_NO = "ไม่ต้องแล้ว"
+
+
 # Asking when unsure (what the citizen may have meant).
 ASK_READING = "ขอโทษค่ะ น้องไม่แน่ใจว่าหมายถึงเรื่องไหน ช่วยเลือกให้หน่อยนะคะ เพื่อส่งเรื่องถึงหน่วยงานที่ถูกต้อง"
-READING_SERVICE = "สอบถามวิธีขอรับบริการ"
+READING_SERVICE = "ถามวิธีขอรับบริการ"  # a chip: at most 20 characters
 READING_OTHER: Button = {"title": "เรื่องอื่น", "payload": "/complaint_change_type"}
 CHOOSE_TYPE = "เลือกประเภทเรื่องได้เลยค่ะ"
 

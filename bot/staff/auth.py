@@ -80,10 +80,16 @@ def create_staff(
 
 
 def authenticate(session: Session, username: str, password: str) -> StaffUser | None:
-    """The active account with these credentials, else None (constant-time-ish)."""
-    staff = session.scalars(
-        select(Staff).where(Staff.username == username.strip().lower(), Staff.active.is_(True))
-    ).first()
+    """The active account with these credentials, else None (constant-time-ish). A
+    username no account can have (a NUL byte, which PostgreSQL refuses) is nobody's."""
+    name = username.strip().lower()
+    staff = (
+        None
+        if "\x00" in name
+        else session.scalars(
+            select(Staff).where(Staff.username == name, Staff.active.is_(True))
+        ).first()
+    )
     if staff is None:
         _hasher.verify(password, _DUMMY_HASH)
         return None

@@ -227,11 +227,31 @@ def _timeline_rows(events: list[TicketEvent]) -> list[dict[str, Any]]:
     return rows
 
 
-def status_bubble(ticket: Ticket, events: list[TicketEvent], agency_name: str) -> dict[str, Any]:
-    """One ticket: status, what, where it went, when due, and its public timeline."""
+NOT_YOURS = "คุณร่วมแจ้ง (+1) · รายละเอียดของผู้แจ้งไม่แสดงเพื่อความเป็นส่วนตัว"
+
+
+def area_of(ticket: Ticket) -> str:
+    """Where, as anyone may know it: the district and province (never the address)."""
+    return " ".join(part for part in (ticket.district, ticket.province) if part)
+
+
+def what_shown(ticket: Ticket, mine: bool) -> str:
+    """The ticket's words for the citizen looking: their own, or (joined with a +1) only
+    the area: the first reporter's words may hold a house number or a name (PDPA)."""
+    if mine:
+        return ticket.description
+    area = area_of(ticket)
+    return f"{NOT_YOURS} · บริเวณ{area}" if area else NOT_YOURS
+
+
+def status_bubble(
+    ticket: Ticket, events: list[TicketEvent], agency_name: str, *, mine: bool = True
+) -> dict[str, Any]:
+    """One ticket: status, what, where it went, when due, and its public timeline; its
+    description only for the citizen who wrote it (`mine`)."""
     body: list[dict[str, Any]] = [
         _row("เรื่อง", type_label(ticket.complaint_type)),
-        _row("รายละเอียด", clip(ticket.description, 100)),
+        _row("รายละเอียด", clip(what_shown(ticket, mine), 100)),
         _row("หน่วยงาน", agency_name),
         _row("แจ้งเมื่อ", local_time(ticket.created_at)),
     ]
@@ -242,12 +262,27 @@ def status_bubble(ticket: Ticket, events: list[TicketEvent], agency_name: str) -
     if events:
         body.append(_text("ความคืบหน้า", weight="bold", size="sm", color=MUTED, margin="lg"))
         body += _timeline_rows(events)
-    return {
+    bubble: dict[str, Any] = {
         "type": "bubble",
         "size": "mega",
         "header": _status_header(ticket),
         "body": {"type": "box", "layout": "vertical", "contents": body},
     }
+    if ticket.status == "resolved":
+        # The problem is still there: reopen from the card itself (a rating is asked
+        # with the resolution notice).
+        bubble["footer"] = {
+            "type": "box",
+            "layout": "vertical",
+            "contents": [
+                _action_button(
+                    "ยังไม่ได้รับการแก้ไข",
+                    payload("reopen_ticket", ticket_id=ticket.id),
+                    "ยังไม่ได้รับการแก้ไข",
+                )
+            ],
+        }
+    return bubble
 
 
 def similar_message(ticket: Ticket, agency_name: str) -> dict[str, Any]:
@@ -284,14 +319,19 @@ def similar_message(ticket: Ticket, agency_name: str) -> dict[str, Any]:
     return _flex(f"มีผู้แจ้ง{type_label(ticket.complaint_type)}ในบริเวณนี้ไว้แล้ว", bubble)
 
 
-def status_message(ticket: Ticket, events: list[TicketEvent], agency_name: str) -> dict[str, Any]:
-    """The status card of one ticket."""
+def status_message(
+    ticket: Ticket, events: list[TicketEvent], agency_name: str, *, mine: bool = True
+) -> dict[str, Any]:
+    """The status card of one ticket (`mine`: the citizen looking filed it)."""
     alt = f"เรื่อง {ticket.id}: {STATUS_TH.get(ticket.status, ticket.status)}"
-    return _flex(alt, status_bubble(ticket, events, agency_name))
+    return _flex(alt, status_bubble(ticket, events, agency_name, mine=mine))
 
 
-def tickets_message(tickets: list[Ticket], agency_names: dict[str, str]) -> dict[str, Any]:
-    """The citizen's recent tickets as a carousel; tap one for its full status."""
+def tickets_message(
+    tickets: list[Ticket], agency_names: dict[str, str], mine: set[str] | None = None
+) -> dict[str, Any]:
+    """The citizen's recent tickets as a carousel; tap one for its full status. Only the
+    ones they filed (`mine`, ids; all when not given) show their words."""
     bubbles = []
     for ticket in tickets[:MAX_BUBBLES]:
         bubbles.append(
@@ -304,7 +344,10 @@ def tickets_message(tickets: list[Ticket], agency_names: dict[str, str]) -> dict
                     "layout": "vertical",
                     "contents": [
                         _text(type_label(ticket.complaint_type), weight="bold", size="md"),
-                        _text(clip(ticket.description, 80), size="sm"),
+                        _text(
+                            clip(what_shown(ticket, mine is None or ticket.id in mine), 80),
+                            size="sm",
+                        ),
                         _text(agency_names.get(ticket.agency_id, ""), size="xs", color=MUTED),
                         _text(local_time(ticket.created_at), size="xs", color=MUTED),
                     ],

@@ -188,6 +188,22 @@ def for_citizen(session: Session, ticket_id: str, line_user_id: str) -> Ticket |
     ).first()
 
 
+def filed_by(session: Session, ticket_ids: Sequence[str], line_user_id: str) -> set[str]:
+    """Which of the tickets this citizen filed (rather than joined with a +1)."""
+    if not ticket_ids:
+        return set()
+    rows = session.scalars(
+        select(TicketFollower.ticket_id)
+        .join(Citizen, Citizen.id == TicketFollower.citizen_id)
+        .where(
+            TicketFollower.ticket_id.in_(ticket_ids),
+            TicketFollower.role == "owner",
+            Citizen.line_user_id == line_user_id,
+        )
+    )
+    return set(rows)
+
+
 def recent_for_citizen(session: Session, line_user_id: str, limit: int = 10) -> list[Ticket]:
     """The citizen's tickets (filed or joined), newest first."""
     return list(

@@ -95,7 +95,7 @@ class ThaiEntityExtractor(GraphComponent, EntityExtractorMixin):
         """Retrain when the gazetteer files change, not only when the config does."""
         # Rasa fingerprints this class's source only; the gazetteer loader counts too.
         nlu_dir = Path(__file__).resolve().parent.parent
-        sources = [nlu_dir / "normalize.py", nlu_dir / "geo.py"]
+        sources = [nlu_dir / name for name in ("normalize.py", "informal.py", "geo.py")]
         return files_digest(geo_files(config.get("geo_path")) + sources)
 
     def train(self, training_data: TrainingData) -> Resource:

@@ -354,7 +354,10 @@ def test_words_that_name_no_place_are_asked_again(typed: str, matcher: PlaceMatc
 
 def test_a_photo_is_not_a_location(matcher: PlaceMatcher) -> None:
     answer = location(None, {"media_id": "m1"}, "share_photo", matcher=matcher)
-    assert texts_of(answer) == [texts.LOCATION_EXPECTED]
+    assert texts_of(answer) == [texts.PHOTO_KEPT_WHERE]  # kept, and the place asked again
+    assert LOCATION not in answer.updates
+    sticker = location(None, {}, "share_sticker", matcher=matcher)
+    assert texts_of(sticker) == [texts.LOCATION_EXPECTED]
 
 
 @pytest.mark.parametrize("typed", ["ข้าม", "ไม่มีค่ะ", "ไม่สะดวกครับ", "skip", "-", "ไม่ระบุ"])
@@ -615,3 +618,17 @@ def test_every_complaint_type_has_a_label_for_the_start_message() -> None:
     for complaint_type in COMPLAINT_TYPES:
         started = answers.start(ROAD, {}, complaint_type, intake_id="k", min_description_chars=12)
         assert cards.type_label(complaint_type) in started.replies[0]["text"]
+
+
+def test_a_photo_before_the_photo_question_is_kept_and_the_question_asked_again(
+    matcher: PlaceMatcher,
+) -> None:
+    early = answers.description(None, {"media_id": "m1"}, "share_photo", {PHOTO_IDS: []})
+    assert early.updates[PHOTO_IDS] == ["m1"] and DESCRIPTION not in early.updates
+    assert early.replies[0]["text"] == texts.PHOTO_KEPT_DESCRIBE
+    where = location(None, {"media_id": "m2"}, "share_photo", {PHOTO_IDS: ["m1"]}, matcher=matcher)
+    assert where.updates[PHOTO_IDS] == ["m1", "m2"] and LOCATION not in where.updates
+    assert where.replies[0]["text"] == texts.PHOTO_KEPT_WHERE
+    # A sticker is neither: the question is asked again, saying what it needs.
+    sticker = answers.description(None, {}, "share_sticker", {})
+    assert sticker.replies[0]["text"] == texts.DESCRIPTION_AS_TEXT

@@ -55,6 +55,8 @@ from actions.complaint.slots import (
     LATITUDE,
     LOCATION,
     LONGITUDE,
+    NEXT_TEXT,
+    NEXT_TYPE,
     OUTCOME,
     PHONE,
     PHOTO_IDS,
@@ -323,9 +325,20 @@ async def test_the_detail_is_added_to_the_first_words_and_where_is_asked_next(
 async def test_a_description_must_be_words(desk: Context, domain: dict[str, Any]) -> None:
     slots = asked(DESCRIPTION, **{DESCRIPTION: None})
     photo = cards.payload("share_photo", media_id="m1")
-    set_, messages, next_ = await answer(desk, domain, photo, slots, intent="share_photo")
-    assert said(messages) == [texts.DESCRIPTION_AS_TEXT]
+    set_, messages, next_ = await answer(
+        desk,
+        domain,
+        photo,
+        slots,
+        intent="share_photo",
+        entities=[{"entity": "media_id", "value": "m1"}],
+    )
+    # The photo is kept for the ticket; the words are asked for again.
+    assert said(messages) == [texts.PHOTO_KEPT_DESCRIBE] and set_[PHOTO_IDS] == ["m1"]
     assert DESCRIPTION not in set_ and next_ == DESCRIPTION
+    sticker = cards.payload("share_sticker")
+    set_, messages, next_ = await answer(desk, domain, sticker, slots, intent="share_sticker")
+    assert said(messages) == [texts.DESCRIPTION_AS_TEXT] and next_ == DESCRIPTION
 
 
 async def test_a_line_location_keeps_its_coordinates_and_place(
@@ -732,6 +745,14 @@ async def test_status_of_my_ticket_and_of_someone_elses(
     _, none = await run(status, tracker("เรื่องของฉัน", sender="U" + "f0" * 16), domain)
     assert said(none) == [texts.NO_TICKETS]
 
+    # A resolved ticket's card offers to reopen it ("still not fixed"), an open one not.
+    assert "/reopen_ticket" not in str(card)
+    resolve(desk, mine)
+    asked = tracker("x", entities=[{"entity": "ticket_id", "value": mine}])
+    _, messages = await run(status, asked, domain)
+    (resolved,) = line_messages(messages)
+    assert cards.payload("reopen_ticket", ticket_id=mine) in str(resolved)
+
 
 async def test_rating_then_a_comment(desk: Context, domain: dict[str, Any]) -> None:
     ticket_id = file_ticket(desk, ME)
@@ -946,3 +967,56 @@ async def test_an_earlier_summarys_button_confirms_nothing(
     )
     assert set_.get(OUTCOME) is None and next_ == OUTCOME  # the summary is asked again
     assert said(messages) == [texts.OLD_SUMMARY_BUTTON]
+
+
+async def test_another_complaint_typed_mid_intake_waits_its_turn(
+    desk: Context, domain: dict[str, Any]
+) -> None:
+    other = "แล้วก็ไฟถนนหน้าบ้านดับมาสามวันแล้วค่ะ"
+    slots = asked(PHONE)
+    set_, messages, next_ = await answer(
+        desk, domain, other, slots, intent="complaint_streetlight", confidence=0.91
+    )
+    assert set_[NEXT_TEXT] == other and set_[NEXT_TYPE] == "complaint_streetlight"
+    assert next_ == PHONE and set_.get(PHONE) is None  # the phone is asked again
+    assert cards.type_label("complaint_streetlight") in said(messages)[0]
+    # Unsure it is another complaint: it is read as the answer, as before.
+    set_, _, _ = await answer(
+        desk, domain, other, slots, intent="complaint_streetlight", confidence=0.5
+    )
+    assert NEXT_TEXT not in set_
+
+    done = tracker(
+        slots={
+            **asked(OUTCOME),
+            OUTCOME: "confirmed",
+            NEXT_TEXT: other,
+            NEXT_TYPE: "complaint_streetlight",
+        }
+    )
+    set_, messages = await run(ActionSubmitComplaint(desk), done, domain)
+    assert "DS-" in said(messages)[0]  # this one is filed first
+    offer = messages[-1]
+    assert cards.type_label("complaint_streetlight") in offer["text"]
+    assert offer["buttons"][0]["payload"] == cards.payload(
+        "complaint_set_type", complaint_type="complaint_streetlight"
+    )
+    assert set_[ASKED_TEXT] == other and set_[NEXT_TEXT] is None  # its words wait for the tap
+
+
+async def test_a_neighbour_who_joined_never_reads_the_first_reporters_words(
+    desk: Context, domain: dict[str, Any]
+) -> None:
+    words = "ถนนหน้าบ้านเลขที่ 99/1 ของนางสมศรี เป็นหลุมลึกมากค่ะ"
+    ticket_id = file_ticket(desk, ME, description=words)
+    with unit_of_work(desk.sessions) as session:
+        tickets.join(session, session.get_one(Ticket, ticket_id), NEIGHBOUR)
+    status = ActionCheckStatus(desk)
+    asked = [{"entity": "ticket_id", "value": ticket_id}]
+    _, theirs = await run(status, tracker("x", entities=asked, sender=NEIGHBOUR), domain)
+    _, listed = await run(status, tracker("เรื่องของฉัน", sender=NEIGHBOUR), domain)
+    for card in (*line_messages(theirs), *line_messages(listed)):
+        assert "99/1" not in str(card) and "สมศรี" not in str(card)
+        assert cards.NOT_YOURS in str(card) and ticket_id in str(card)
+    _, mine = await run(status, tracker("x", entities=asked), domain)
+    assert "99/1" in str(line_messages(mine))  # the reporter still reads their own words

@@ -194,3 +194,22 @@ def test_english_names_can_be_switched_off(gazetteer: Gazetteer) -> None:
     assert matcher.find("flooding in Chiang Mai") == []
     assert matcher.find("flooding in nan") == []
     assert PlaceMatcher(gazetteer).find("NaN values") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "alias", "province"),
+    [
+        ("ถนนพังที่เมืองย่าโมค่ะ", "เมืองย่าโม", "นครราชสีมา"),
+        ("อยู่เมืองรถม้า", "เมืองรถม้า", "ลำปาง"),
+        ("น้ำท่วมที่เมืองดอกบัว", "เมืองดอกบัว", "อุบลราชธานี"),
+        ("เมืองชลค่ะ", "เมืองชล", "ชลบุรี"),
+        ("นครพิงค์", "นครพิงค์", "เชียงใหม่"),
+    ],
+)
+def test_province_nicknames(places: PlaceMatcher, text: str, alias: str, province: str) -> None:
+    assert found(places, text) == [("province", province, alias, None)]
+
+
+def test_a_nickname_inside_a_district_name_gives_the_district(places: PlaceMatcher) -> None:
+    # เมืองชล (Chonburi's nickname) is the start of the district อ.เมืองชลบุรี
+    assert [(e, v) for e, v, _, _ in found(places, "อยู่ อ.เมืองชลบุรี")] == [("district", "เมืองชลบุรี")]

@@ -143,7 +143,7 @@ def test_what_the_card_shortens_is_a_tap_away_in_full() -> None:
     full = "\n".join(messages)
     assert all(d.strip() in full for d in service.documents)  # all twelve, uncut
     assert all(w in full for w in service.where)
-    assert service.fees.strip() in full
+    assert service.fees is not None and service.fees.strip() in full
 
 
 def test_agency_and_category_cards_are_valid(catalogue: Catalogue) -> None:

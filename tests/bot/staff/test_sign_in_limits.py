@@ -10,9 +10,10 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 from redis.asyncio import Redis
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.db import make_engine, make_sessionmaker
+from bot.db import make_engine, make_sessionmaker, unit_of_work
 from bot.main import create_app
 from bot.staff import auth, limits
 
@@ -150,3 +151,9 @@ async def test_password_checks_are_bounded_so_a_flood_cannot_exhaust_memory() ->
     assert peak == 2
     assert outcomes.count("checked") == 5
     assert outcomes.count("busy") == 15
+
+
+def test_a_username_with_a_nul_byte_is_nobody(sessions: sessionmaker[Session]) -> None:
+    # PostgreSQL refuses NUL in text: such a name is simply wrong, never a server error.
+    with unit_of_work(sessions) as session:
+        assert auth.authenticate(session, "admin\x00", "whatever") is None
