@@ -10,6 +10,7 @@ return; the database is reached only through the desk.
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import timedelta
 from functools import partial
@@ -34,7 +35,10 @@ from actions.complaint.slots import (
     NEXT_TEXT,
     NEXT_TYPE,
     OUTCOME,
+    PENDING_PHOTOS,
+    PENDING_PLACE,
     PHONE,
+    PHOTO_IDS,
     PHOTOS,
     REQUESTED,
 )
@@ -89,13 +93,90 @@ class ActionStartComplaint(OnDesk, Action):
             min_description_chars=self.desk.settings.min_description_chars,
         )
         utter(dispatcher, answer.replies)
+        updates = dict(answer.updates)
+        updates.update(await self._shared_first(tracker, updates))
         kept = [] if chose else [SlotSet(ASKED_FROM, None)]
         return [
             *_reset(),
-            *(SlotSet(slot, value) for slot, value in answer.updates.items()),
+            *(SlotSet(slot, value) for slot, value in updates.items()),
             SlotSet(ASKED_TEXT, None),
+            SlotSet(PENDING_PLACE, None),
+            SlotSet(PENDING_PHOTOS, None),
             *kept,
         ]
+
+    async def _shared_first(self, tracker: Tracker, updates: dict[str, Any]) -> dict[str, Any]:
+        """The place and photos the citizen sent before telling the problem: the form
+        then does not ask for them again (nothing a citizen sends is lost)."""
+        found: dict[str, Any] = {}
+        photos = _fresh(tracker.get_slot(PENDING_PHOTOS))
+        if photos and photos.get("ids"):
+            found[PHOTO_IDS] = [str(p) for p in photos["ids"]][: self.desk.settings.max_photos]
+        place = _fresh(tracker.get_slot(PENDING_PLACE))
+        if not place or not place.get("latitude"):
+            return found
+        desk, sender = self.desk, tracker.sender_id
+        slots = {**tracker.slots, **updates}
+
+        def read(session: Session) -> answers.Answer:
+            return answers.location(
+                None,
+                {k: str(v) for k, v in place.items() if v is not None and k != "at"},
+                "share_location",
+                slots,
+                places=partial(answers.places_in, desk.places),
+                similar=partial(_similar, session, desk.settings, sender),
+            )
+
+        located = await desk.transaction(read)
+        if LOCATION in located.updates:
+            found.update(located.updates)
+        return found
+
+
+class ActionRememberShared(Action):
+    """A photo or a place sent before any complaint: acknowledged, and kept for the
+    complaint the citizen tells next."""
+
+    def name(self) -> str:
+        """As in domain.yml."""
+        return "action_remember_shared"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Says what to do next and remembers what was shared."""
+        message = read_message(tracker)
+        now = time.time()
+        if message.intent == "share_location":
+            dispatcher.utter_message(response="utter_got_location")
+            place: dict[str, Any] = {
+                k: message.entities.get(k) for k in ("latitude", "longitude", "address")
+            }
+            return [SlotSet(PENDING_PLACE, {**place, "at": now})]
+        dispatcher.utter_message(response="utter_got_photo")
+        media_id = message.entities.get("media_id")
+        earlier = _fresh(tracker.get_slot(PENDING_PHOTOS))
+        photos = list(earlier["ids"]) if earlier else []
+        if media_id and media_id not in photos and len(photos) < MAX_PENDING_PHOTOS:
+            photos.append(media_id)
+        return [SlotSet(PENDING_PHOTOS, {"ids": photos, "at": now})]
+
+
+MAX_PENDING_PHOTOS = 10
+# What was shared first belongs to the complaint told soon after, not to one days later.
+PENDING_FOR_S = 3600.0
+
+
+def _fresh(value: Any) -> dict[str, Any] | None:
+    """A remembered place or photos, if shared within the last hour."""
+    if not isinstance(value, dict):
+        return None
+    try:
+        at = float(value.get("at") or 0)
+    except (TypeError, ValueError):
+        return None
+    return value if time.time() - at <= PENDING_FOR_S else None
 
 
 class ActionFormButtonOutside(OnDesk, Action):

@@ -32,9 +32,15 @@ class ActionAskDescription(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """One question, with an example."""
-        utter(dispatcher, [texts.ask(texts.ASK_DESCRIPTION)])
+        """One question, with an example (and, right after the start, a way to correct
+        the type the desk understood: only the last message's chips are shown)."""
+        utter(dispatcher, [texts.ask(texts.ASK_DESCRIPTION, _type_chip(tracker))])
         return []
+
+
+def _type_chip(tracker: Tracker) -> list[texts.Button]:
+    """The "change type" chip for the first questions, not while editing the summary."""
+    return [] if tracker.get_slot(EDITING) else [texts.CHANGE_TYPE_BUTTON]
 
 
 class ActionAskLocation(Action):
@@ -47,8 +53,9 @@ class ActionAskLocation(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """The question with a "send my location" chip."""
-        utter(dispatcher, [texts.ask(texts.ASK_LOCATION, texts.LOCATION_BUTTONS)])
+        """The question with a "send my location" chip (and the "change type" one)."""
+        buttons = [*texts.LOCATION_BUTTONS, *_type_chip(tracker)]
+        utter(dispatcher, [texts.ask(texts.ASK_LOCATION, buttons)])
         return []
 
 

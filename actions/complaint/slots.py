@@ -31,6 +31,9 @@ FIRST = "complaint_first_words"
 # model's reading they were asked about (a different choice becomes an NLU label).
 ASKED_TEXT = "complaint_asked_text"
 ASKED_FROM = "complaint_asked_from"
+# A place or photos shared before the complaint was told: used when it is.
+PENDING_PLACE = "complaint_pending_place"
+PENDING_PHOTOS = "complaint_pending_photos"
 # Another complaint typed in the middle of the intake: offered once this one is done.
 NEXT_TEXT = "complaint_next_text"
 NEXT_TYPE = "complaint_next_type"

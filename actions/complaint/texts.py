@@ -42,7 +42,7 @@ def ask(text: str, buttons: Iterable[Button] = ()) -> Reply:
 
 CORRUPTION_HINT = " เรื่องทุจริตแจ้งแบบไม่เปิดเผยตัวตนได้นะคะ"
 CHANGE_TYPE_BUTTON: Button = {
-    "title": "ไม่ใช่เรื่องนี้ เปลี่ยนประเภท",
+    "title": "เปลี่ยนประเภทเรื่อง",  # a chip: at most 20 characters
     "payload": "/complaint_change_type",
 }
 

@@ -26,6 +26,7 @@ from actions.complaint.followups import (
 )
 from actions.complaint.form import (
     ActionFormButtonOutside,
+    ActionRememberShared,
     ActionStartComplaint,
     ActionSubmitComplaint,
     ValidateComplaintForm,
@@ -58,6 +59,8 @@ from actions.complaint.slots import (
     NEXT_TEXT,
     NEXT_TYPE,
     OUTCOME,
+    PENDING_PHOTOS,
+    PENDING_PLACE,
     PHONE,
     PHOTO_IDS,
     PHOTOS,
@@ -262,6 +265,7 @@ def test_every_action_in_the_domain_is_registered_once(domain: dict[str, Any]) -
     assert complaint == {
         "action_start_complaint",
         "action_form_button_outside",
+        "action_remember_shared",
         "validate_complaint_form",
         *(f"action_ask_{slot}" for slot in (DESCRIPTION, LOCATION, DUPLICATE, PHOTOS)),
         *(f"action_ask_{slot}" for slot in (PHONE, CONSENT, OUTCOME)),
@@ -1020,3 +1024,59 @@ async def test_a_neighbour_who_joined_never_reads_the_first_reporters_words(
         assert cards.NOT_YOURS in str(card) and ticket_id in str(card)
     _, mine = await run(status, tracker("x", entities=asked), domain)
     assert "99/1" in str(line_messages(mine))  # the reporter still reads their own words
+
+
+async def test_the_first_question_lets_the_citizen_correct_the_type(
+    desk: Context, domain: dict[str, Any]
+) -> None:
+    # LINE shows only the last message's chips: the question after "รับแจ้งเรื่อง" must
+    # carry "change type", or it is never seen.
+    _, messages = await run(ActionAskLocation(), tracker(slots=asked(LOCATION)), domain)
+    assert "/complaint_change_type" in buttons_of(messages)
+    editing = tracker(slots=asked(LOCATION, **{EDITING: "location"}))
+    _, messages = await run(ActionAskLocation(), editing, domain)
+    assert "/complaint_change_type" not in buttons_of(messages)
+    assert len(texts.CHANGE_TYPE_BUTTON["title"]) <= 20  # a LINE chip label
+
+
+async def test_a_place_and_photos_shared_first_belong_to_the_complaint_told_next(
+    desk: Context, domain: dict[str, Any]
+) -> None:
+    remember = ActionRememberShared()
+    shared = {"latitude": str(LAT + 0.05), "longitude": str(LON), "address": ADDRESS_PHRA_NAKHON}
+    set_, messages = await run(
+        remember,
+        tracker(
+            "/share_location",
+            intent="share_location",
+            entities=[{"entity": k, "value": v} for k, v in shared.items()],
+        ),
+        domain,
+    )
+    place = set_[PENDING_PLACE]
+    assert messages[0]["response"] == "utter_got_location"
+    set_, _ = await run(
+        remember,
+        tracker(
+            "/share_photo", intent="share_photo", entities=[{"entity": "media_id", "value": "m1"}]
+        ),
+        domain,
+    )
+    photos = set_[PENDING_PHOTOS]
+    assert photos["ids"] == ["m1"]
+
+    told = tracker(
+        ROAD, intent="complaint_road", slots={PENDING_PLACE: place, PENDING_PHOTOS: photos}
+    )
+    set_, _ = await run(ActionStartComplaint(desk), told, domain)
+    assert set_[LOCATION] == "map" and set_[LATITUDE] == LAT + 0.05
+    assert set_[PROVINCE_SLOT] == BANGKOK and set_[PHOTO_IDS] == ["m1"]
+    assert set_[PENDING_PLACE] is None and set_[PENDING_PHOTOS] is None
+    # Shared long ago: not this complaint's.
+    old = {**place, "at": place["at"] - 7200}
+    set_, _ = await run(
+        ActionStartComplaint(desk),
+        tracker(ROAD, intent="complaint_road", slots={PENDING_PLACE: old}),
+        domain,
+    )
+    assert set_.get(LOCATION) is None
