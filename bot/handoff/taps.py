@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.catalogue.richmenu import TILES
+from bot.line.buttons import buttons_in
 from bot.line.models import OutboundMessage
 
 RICH_MENU = {tile.postback: tile.label for tile in TILES if tile.postback}
@@ -41,29 +42,12 @@ RECENT = 30  # messages back to look for the button
 
 
 def labels_in(messages: Iterable[dict[str, Any]]) -> dict[str, str]:
-    """Postback data → the words of its button, over LINE messages (first one wins)."""
+    """Postback data → the words LINE showed for its button (its `displayText`, else its
+    label), over LINE messages (the first one wins)."""
     found: dict[str, str] = {}
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            action = node.get("action") if isinstance(node.get("action"), dict) else None
-            for candidate in (node, action):
-                if (
-                    isinstance(candidate, dict)
-                    and candidate.get("type") == "postback"
-                    and isinstance(candidate.get("data"), str)
-                ):
-                    words = candidate.get("displayText") or candidate.get("label")
-                    if isinstance(words, str) and words.strip():
-                        found.setdefault(candidate["data"], words.strip())
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    for message in messages:
-        walk(message)
+    for button in buttons_in(messages):
+        if button.words:
+            found.setdefault(button.data, button.words[-1])
     return found
 
 

@@ -20,15 +20,14 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversations.models import Citizen
 from bot.db import aware, utcnow
+from bot.line.buttons import Button, buttons_in
 from bot.line.models import OutboundMessage
 from bot.tickets.cards import payload
 from bot.tickets.models import Ticket, TicketFollower
@@ -59,33 +58,6 @@ NOT_SOLVED = re.compile(
 # A longer message is about the citizen's own report only when it says so ("the one I
 # reported"); otherwise it may well be a new complaint ("another road is not fixed").
 ABOUT_MINE = re.compile(r"แจ้งไว้|เรื่องเดิม|เรื่องที่แจ้ง|ที่แจ้งไป")
-
-
-@dataclass(frozen=True)
-class Button:
-    """One postback button or chip the desk sent: its words and its payload."""
-
-    words: tuple[str, ...]
-    data: str
-
-
-def buttons_in(messages: list[dict[str, Any]]) -> list[Button]:
-    """The postback buttons of LINE messages, in order."""
-    found: list[Button] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "postback" and isinstance(node.get("data"), str):
-                words = tuple(str(node[key]) for key in ("label", "displayText") if node.get(key))
-                found.append(Button(words, node["data"]))
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(messages)
-    return found
 
 
 def plain(text: str) -> str:
