@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from redis.asyncio import Redis
@@ -32,6 +32,14 @@ def channel(prefix: str, queue: str) -> str:
 def all_channels(prefix: str) -> str:
     """The pattern of every queue's channel (admins see all)."""
     return f"{prefix}console:q:*"
+
+
+def scope_patterns(prefix: str, scope: Sequence[str] | None) -> list[str]:
+    """The channel patterns of a staff member's scope (bot.staff.scope): every queue for
+    admins, else each agency's own channel and its sub-agencies' ("bma-*")."""
+    if scope is None:
+        return [all_channels(prefix)]
+    return [p for a in scope for p in (channel(prefix, a), channel(prefix, a) + "-*")]
 
 
 def _online_key(prefix: str) -> str:

@@ -57,15 +57,7 @@ async def stream(
     redis = context.redis
     prefix = context.settings.redis_prefix
     pubsub = redis.pubsub()
-    patterns = (
-        [live.all_channels(prefix)]
-        if staff.scope is None
-        else [
-            p
-            for a in staff.scope
-            for p in (live.channel(prefix, a), live.channel(prefix, a) + "-*")
-        ]
-    )
+    patterns = live.scope_patterns(prefix, staff.scope)
     own_queue = staff.agency_id if staff.role == "agent" else None
     try:
         if patterns:

@@ -397,15 +397,7 @@ async def ticket_stream(
     +1'd or changed: the open list fetches itself again (tickets.js). Unlike the chat
     console's stream, an open list does not make an agent available for chats."""
     prefix = context.settings.redis_prefix
-    patterns = (
-        [live.all_channels(prefix)]
-        if staff.scope is None
-        else [
-            p
-            for a in staff.scope
-            for p in (live.channel(prefix, a), live.channel(prefix, a) + "-*")
-        ]
-    )
+    patterns = live.scope_patterns(prefix, staff.scope)
     pubsub = context.redis.pubsub()
     try:
         if patterns:
