@@ -88,7 +88,10 @@ class _CatalogueAction(Action, ABC):
     def send_service(self, dispatcher: CollectingDispatcher, service: Service) -> None:
         """The Flex card of one service."""
         category = self.catalogue.get_category(service.category)
-        dispatcher.utter_message(json_message=cards.service_message(service, category=category))
+        agency = self.catalogue.get_agency(service.agency)
+        dispatcher.utter_message(
+            json_message=cards.service_message(service, category=category, agency=agency)
+        )
 
     def send_agency(self, dispatcher: CollectingDispatcher, agency_id: str) -> bool:
         """The Flex card of one agency; False when there is no such agency."""
@@ -131,7 +134,9 @@ class ActionServiceLookup(_CatalogueAction):
             service = catalogue.get(service_id)
             if service is not None and entities.get("details") == "full":
                 # "อ่านต่อ": everything the card had to shorten.
-                for text in cards.service_full_text(service):
+                for text in cards.service_full_text(
+                    service, agency=self.catalogue.get_agency(service.agency)
+                ):
                     dispatcher.utter_message(text=text)
                 return
             if service is not None:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
 from pythainlp.tokenize import word_tokenize
 
@@ -29,6 +30,7 @@ MAX_CATEGORY_ROWS = 10
 MORE = "และอื่น ๆ"
 ACCENT = "#06C755"  # LINE green, for the one primary action
 MUTED = "#6B7280"
+BANGKOK = ZoneInfo("Asia/Bangkok")
 
 LABELS = {
     "documents": "เอกสารที่ต้องใช้",
@@ -41,7 +43,8 @@ LABELS = {
     "online_section": "ช่องทางออนไลน์",
     "app": "ทำผ่านแอป",
     "source": "ที่มา",
-    "checked": "ตรวจสอบเมื่อ",
+    "verified": "เจ้าหน้าที่ตรวจสอบข้อมูลนี้กับแหล่งที่มาแล้วเมื่อ {day}",
+    "unverified": "ข้อมูลนี้อาจเปลี่ยนแปลงแล้ว ก่อนเดินทางโปรดสอบถาม{who}",
     "staff": "คุยกับเจ้าหน้าที่",
     "website": "เว็บไซต์",
     "office": "ที่ตั้ง",
@@ -177,18 +180,49 @@ def agency_payload(agency_id: str) -> str:
     return "/agency_contact" + json.dumps({"agency_id": agency_id}, separators=(",", ":"))
 
 
-def _source_line(source: str, checked: date) -> dict[str, Any]:
-    host = urlparse(source).hostname or source
+def provenance(service: Service, agency: Agency | None, *, today: date) -> str:
+    """What the citizen may trust about the details: confirmed by staff on a date, or
+    that they may have changed and whom to ask before travelling (never a date nobody
+    checked)."""
+    verified = service.verified_on(today)
+    if verified is not None:
+        return LABELS["verified"].format(day=thai_date(verified))
+    hotline = service.hotline or (agency.hotline if agency else None)
+    name = agency.name if agency else None
+    if hotline and name:
+        who = f" {name} โทร {hotline}"
+    elif hotline:
+        who = f"สายด่วน {hotline}"
+    elif name:
+        who = f" {name}"
+    else:
+        who = "หน่วยงานที่รับผิดชอบ"
+    return LABELS["unverified"].format(who=who)
+
+
+def bangkok_today() -> date:
+    """Today in Bangkok, the day a review date is compared with."""
+    return datetime.now(BANGKOK).date()
+
+
+def _source_line(service: Service, agency: Agency | None, today: date) -> dict[str, Any]:
+    host = urlparse(service.source).hostname or service.source
     return _text(
-        f"{LABELS['source']}: {host} · {LABELS['checked']} {thai_date(checked)}",
+        f"{provenance(service, agency, today=today)} · {LABELS['source']}: {host}",
         size="xs",
         color=MUTED,
         margin="lg",
-        action={"type": "uri", "label": LABELS["source"], "uri": source},
+        action={"type": "uri", "label": LABELS["source"], "uri": service.source},
     )
 
 
-def service_bubble(service: Service, *, category: Category | None = None) -> dict[str, Any]:
+def service_bubble(
+    service: Service,
+    *,
+    category: Category | None = None,
+    agency: Agency | None = None,
+    today: date | None = None,
+) -> dict[str, Any]:
     """The Flex bubble answering "how do I get X"."""
     body: list[dict[str, Any]] = []
     if category is not None:
@@ -209,7 +243,7 @@ def service_bubble(service: Service, *, category: Category | None = None) -> dic
         if online.note:
             lines.append(clip(online.note, MAX_ITEM_CHARS))
         body.append(_section(LABELS["online_section"], lines))
-    body.append(_source_line(service.source, service.checked))
+    body.append(_source_line(service, agency, today or bangkok_today()))
 
     buttons: list[dict[str, Any]] = []
     if shortened(service):
@@ -254,7 +288,9 @@ MAX_TEXT = 5000  # characters of one LINE text message
 MAX_FULL_MESSAGES = 4  # a reply holds five messages
 
 
-def service_full_text(service: Service) -> list[str]:
+def service_full_text(
+    service: Service, *, agency: Agency | None = None, today: date | None = None
+) -> list[str]:
     """Everything the card says, uncut, as plain text messages of at most 5,000
     characters each (one, for any real entry), split between sections."""
     parts = [service.title, service.summary]
@@ -275,6 +311,7 @@ def service_full_text(service: Service) -> list[str]:
         section(LABELS["online_section"], lines)
     if service.hotline:
         parts.append(f"{LABELS['call']} {service.hotline}")
+    parts.append(f"{provenance(service, agency, today=today or bangkok_today())}\n{service.source}")
     messages: list[str] = []
     for part in (p for p in parts if p):
         if messages and len(messages[-1]) + 2 + len(part) <= MAX_TEXT:
@@ -296,12 +333,18 @@ def service_alt_text(service: Service) -> str:
     return cut("\n".join(parts), MAX_ALT_TEXT)
 
 
-def service_message(service: Service, *, category: Category | None = None) -> dict[str, Any]:
+def service_message(
+    service: Service,
+    *,
+    category: Category | None = None,
+    agency: Agency | None = None,
+    today: date | None = None,
+) -> dict[str, Any]:
     """A whole LINE Flex message for one service."""
     return {
         "type": "flex",
         "altText": service_alt_text(service),
-        "contents": service_bubble(service, category=category),
+        "contents": service_bubble(service, category=category, agency=agency, today=today),
     }
 
 

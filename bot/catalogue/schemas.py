@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 
@@ -77,9 +77,37 @@ class Service(_Data):
     hotline: MaybeHotline = None
     online: Online | None = None
     source: HttpsUrl
-    checked: date
+    # Provenance: "verified" only when a named staff member confirmed the entry against
+    # its source on a date; never for what was written from general knowledge.
+    owner: Id | None = None
+    verified_by: MaybeText = None
+    verified_at: date | None = None
+    review_due: date | None = None
     # Filled in by the loader from the file's `category`, never written per service.
     category: Id = "uncategorised"
+
+    @model_validator(mode="after")
+    def _provenance(self) -> Service:
+        if (self.verified_by is None) != (self.verified_at is None):
+            raise ValueError("verified_by and verified_at go together")
+        if self.review_due is not None and self.verified_at is None:
+            raise ValueError("review_due needs verified_by and verified_at")
+        if self.review_due is not None and self.verified_at and self.review_due < self.verified_at:
+            raise ValueError("review_due is before verified_at")
+        return self
+
+    @property
+    def owner_agency(self) -> str:
+        """The agency whose content owners keep this entry true (its own agency unless set)."""
+        return self.owner or self.agency
+
+    def verified_on(self, today: date) -> date | None:
+        """The date it was confirmed, while that still holds on `today` (None past review)."""
+        if self.verified_at is None:
+            return None
+        if self.review_due is not None and today > self.review_due:
+            return None
+        return self.verified_at
 
 
 class Category(_Data):

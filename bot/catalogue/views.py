@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 
-from bot.catalogue.cards import tel_uri, thai_date
+from bot.catalogue.cards import bangkok_today, provenance, tel_uri, thai_date
 from bot.catalogue.schemas import AgencyMatch, Match, Service
 from bot.deps import CatalogueDep
 from bot.web import pages as web
@@ -55,6 +55,7 @@ def services_page(
     query = q.strip()
     matches = catalogue.search(query=query, limit=PAGE_RESULTS) if query else []
     agencies = {a.id: a for a in catalogue.agencies}
+    today = bangkok_today()
     base = request.scope.get("root_path", "").rstrip("/")
     values = {
         "root": base,
@@ -64,6 +65,8 @@ def services_page(
         "services": {s.id: s for s in catalogue.services},
         "categories": catalogue.by_category(),
         "agencies": agencies,
+        "today": today,
+        "provenance": lambda s: provenance(s, agencies.get(s.agency), today=today),
     }
     return web.page("catalogue/services.html", values, headers=PAGE_HEADERS, filters=FILTERS)
 

@@ -60,7 +60,6 @@ def huge_service() -> Service:
         hotline="02-572-8442",
         online=Online(url="https://example.go.th/" + "a" * 500, app="แอปที่ชื่อยาวมากเกินปุ่มแน่ ๆ"),
         source="https://example.go.th/source",
-        checked=date(2026, 11, 22),
     )
 
 
@@ -99,7 +98,7 @@ def test_the_service_card_has_the_facts_a_citizen_needs(catalogue: Catalogue) ->
     assert passport.title in texts
     assert "• บัตรประชาชนตัวจริง" in texts
     assert "อายุ 5 ปี 1,000 บาท อายุ 10 ปี 1,500 บาท" in texts
-    assert any("22 พ.ย. 2569" in t and "www.consular.go.th" in t for t in texts)
+    assert any("อาจเปลี่ยนแปลงแล้ว" in t and "www.consular.go.th" in t for t in texts)
     uris = [n["uri"] for n in walk(message["contents"]) if n.get("type") == "uri"]
     assert "tel:025728442" in uris  # the hotline is a call button
     assert "https://www.passport.in.th/" in uris  # and the online service a link
@@ -231,3 +230,34 @@ def test_short_labels_prefer_a_whole_name() -> None:
     assert cards.short_category("งานทะเบียนราษฎรและบัตรประชาชน") == "งานทะเบียนราษฎร"
     cut = cards.short_category("ก" * 40)
     assert len(cut) <= cards.MAX_LABEL and cut.endswith("…")
+
+
+def card_texts(message: dict[str, Any]) -> str:
+    """Every text of a Flex message, joined."""
+    return "\n".join(n["text"] for n in walk(message["contents"]) if n.get("type") == "text")
+
+
+def test_a_verified_entry_shows_the_date_an_officer_confirmed_it(catalogue: Catalogue) -> None:
+    house = catalogue.get("house_move")
+    assert house is not None
+    dopa = catalogue.get_agency("dopa")
+    text = card_texts(cards.service_message(house, agency=dopa, today=date(2026, 12, 4)))
+    assert "ตรวจสอบข้อมูลนี้กับแหล่งที่มาแล้วเมื่อ 22 พ.ย. 2569" in text
+    assert "อาจเปลี่ยนแปลง" not in text
+
+
+def test_an_unverified_or_overdue_entry_never_shows_a_date(catalogue: Catalogue) -> None:
+    house = catalogue.get("house_move")
+    passport = catalogue.get("passport")
+    assert house is not None and passport is not None
+    overdue = cards.service_message(
+        house, agency=catalogue.get_agency("dopa"), today=date(2027, 5, 23)
+    )
+    never = cards.service_message(passport, agency=catalogue.get_agency(passport.agency))
+    for message in (overdue, never):
+        text = card_texts(message)
+        assert "อาจเปลี่ยนแปลงแล้ว ก่อนเดินทางโปรดสอบถาม" in text
+        assert "2569" not in text and "2570" not in text
+    # Whom to ask: the entry's hotline with its agency's name.
+    assert "โทร 1548" in card_texts(overdue)
+    assert "1548" in cards.service_full_text(house, today=date(2027, 5, 23))[-1]

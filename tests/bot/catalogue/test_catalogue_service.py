@@ -24,7 +24,9 @@ def test_the_fixture_catalogue_loads_with_categories_and_agencies(catalogue: Cat
     assert house is not None
     assert house.category == "civil_registration"
     assert house.hotline == "1548"  # unquoted in the YAML: read as a number, kept as text
-    assert house.checked == date(2026, 11, 22)
+    assert house.verified_at == date(2026, 11, 22)
+    assert house.verified_on(date(2027, 5, 22)) == date(2026, 11, 22)
+    assert house.verified_on(date(2027, 5, 23)) is None  # past its review date
     assert catalogue.get("nope") is None
     assert catalogue.get_agency("dca") is not None
     grouped = {c.id: [s.id for s in c.services] for c in catalogue.by_category()}
@@ -47,7 +49,9 @@ def test_an_unknown_agency_is_named_with_its_file_and_service(data_dir: Path) ->
     [
         ({"source": "http://insecure.example.go.th"}, "source"),
         ({"online": {"url": "javascript:alert(1)"}}, "online.url"),
-        ({"checked": "last week"}, "checked"),
+        ({"verified_at": "last week", "verified_by": "ก"}, "verified_at"),
+        ({"verified_by": "สมชาย ใจดี"}, "(top): Value error, verified_by and verified_at go"),
+        ({"checked": "2026-11-22"}, "checked"),
         ({"documnets": ["typo"]}, "documnets"),
         ({"title": "  "}, "title"),
         ({"id": "Bad Id"}, "id"),
@@ -126,7 +130,6 @@ def test_a_new_service_is_found_after_reload_without_training(data_dir: Path) ->
                 "agency": "dopa",
                 "summary": "คู่สมรสยื่นจดทะเบียนสมรสที่สำนักทะเบียนใดก็ได้",
                 "source": "https://www.bora.dopa.go.th/",
-                "checked": "2026-11-22",
             }
         )
 

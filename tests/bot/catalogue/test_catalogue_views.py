@@ -43,7 +43,9 @@ def test_the_json_list_has_every_service(client: TestClient, catalogue: Catalogu
     passport = next(s for s in body if s["id"] == "passport")
     assert passport["category"] == "travel"
     assert passport["online"]["url"] == "https://www.passport.in.th/"
-    assert passport["checked"] == "2026-11-22"
+    assert passport["verified_at"] is None  # nobody confirmed it
+    house = next(s for s in body if s["id"] == "house_move")
+    assert (house["verified_by"], house["verified_at"]) == ("สมชาย ใจดี", "2026-11-22")
 
 
 def test_one_service_and_an_unknown_one(client: TestClient) -> None:
