@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import threading
 from abc import ABC, abstractmethod
 from typing import Any
 
@@ -20,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.catalogue import cards
 from bot.catalogue.schemas import Match, Service
-from bot.catalogue.service import Catalogue, load_catalogue
+from bot.catalogue.service import Catalogue
 
 logger = logging.getLogger(__name__)
 
@@ -28,17 +27,12 @@ SEARCH_LIMIT = 4
 # "/intent" or "/intent{json}": a button or rich-menu postback sent to Rasa as text.
 _PAYLOAD = re.compile(r"^/(?P<intent>[A-Za-z0-9_]+)(?P<entities>\{.*\})?\s*$", re.DOTALL)
 
-_shared: Catalogue | None = None
-_shared_lock = threading.Lock()
-
 
 def shared_catalogue() -> Catalogue:
-    """The process's catalogue, loaded on first use."""
-    global _shared
-    with _shared_lock:
-        if _shared is None:
-            _shared = load_catalogue()
-        return _shared
+    """The desk's catalogue (the database's, as staff edit it), current."""
+    from actions.desk import shared_desk
+
+    return shared_desk().catalogue
 
 
 def read_request(tracker: Tracker) -> tuple[str | None, dict[str, str]]:

@@ -111,11 +111,16 @@ class Context:
         return None if self.settings.office_always_open else self.office_hours
 
     @cached_property
-    def catalogue(self) -> Catalogue:
-        """The service catalogue and its search index."""
-        from bot.catalogue.service import load_catalogue
+    def _catalogue(self) -> Catalogue:
+        from bot.catalogue.service import database_catalogue
 
-        return load_catalogue()
+        return database_catalogue(self.sessions)
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The service catalogue and its search index, rebuilt first when staff have
+        changed it since (one indexed query)."""
+        return self._catalogue.fresh()
 
     @cached_property
     def places(self) -> Any:

@@ -1,5 +1,6 @@
 """Every table, imported in one place for Alembic and create_all."""
 
+from bot.catalogue.models import CatalogueEntry, CatalogueRevision, ServiceFeedback
 from bot.conversations.models import Citizen, Conversation
 from bot.db import Base
 from bot.handoff.models import ConversationNote, Handoff
@@ -11,6 +12,8 @@ from bot.tickets.models import Media, NluCorrection, Ticket, TicketEvent, Ticket
 __all__ = [
     "AuditEntry",
     "Base",
+    "CatalogueEntry",
+    "CatalogueRevision",
     "Citizen",
     "Conversation",
     "ConversationNote",
@@ -21,6 +24,7 @@ __all__ = [
     "NluModel",
     "Media",
     "OutboundMessage",
+    "ServiceFeedback",
     "Staff",
     "StaffToken",
     "Ticket",

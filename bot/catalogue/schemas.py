@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Any
 
@@ -27,6 +28,17 @@ def _blank_none(value: Any) -> Any:
     return None if isinstance(value, str) and not value.strip() else value
 
 
+_MARKUP = re.compile(r"<\s*/?\s*[A-Za-z!?]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _plain(value: str) -> str:
+    # Citizens read these in LINE and on the web page as plain text: markup or control
+    # characters can only be a mistake (or an attack on some other renderer).
+    if _MARKUP.search(value):
+        raise ValueError("must be plain text (no HTML tags or control characters)")
+    return value
+
+
 def _strip(value: Any) -> Any:
     # Unquoted numbers in YAML (an alias `1111`, a keyword `30`) are meant as text.
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -35,7 +47,15 @@ def _strip(value: Any) -> Any:
 
 
 HttpsUrl = Annotated[str, AfterValidator(_https)]
-Text = Annotated[str, BeforeValidator(_strip), Field(min_length=1)]
+Text = Annotated[
+    str, Field(min_length=1, max_length=1000), BeforeValidator(_strip), AfterValidator(_plain)
+]
+# A name citizens may type (title, alias, keyword): short.
+Name = Annotated[
+    str, Field(min_length=1, max_length=200), BeforeValidator(_strip), AfterValidator(_plain)
+]
+Names = Annotated[list[Name], Field(max_length=40)]
+Items = Annotated[list[Text], Field(max_length=30)]
 # A number to dial, possibly followed by words: "1548", "02 572 8442", "1111 กด 77".
 Hotline = Annotated[
     str, BeforeValidator(_phone), Field(pattern=r"^[0-9][0-9 -]{2,19}(\s.*)?$", max_length=40)
@@ -64,16 +84,16 @@ class Service(_Data):
     """One government service, as written in data/catalogue/<category>.yml."""
 
     id: Id
-    title: Text
-    aliases: list[Text] = []
-    keywords: list[Text] = []
+    title: Name
+    aliases: Names = []
+    keywords: Names = []
     agency: Id
     summary: Text
-    eligibility: list[Text] = []
-    documents: list[Text] = []
+    eligibility: Items = []
+    documents: Items = []
     fees: MaybeText = None
     processing_time: MaybeText = None
-    where: list[Text] = []
+    where: Items = []
     hotline: MaybeHotline = None
     online: Online | None = None
     source: HttpsUrl
@@ -114,7 +134,7 @@ class Category(_Data):
     """A group of services (one YAML file)."""
 
     id: Id
-    title: Text
+    title: Name
 
 
 class CategoryFile(_Data):
@@ -128,14 +148,14 @@ class Agency(_Data):
     """A government agency of data/agencies.yml."""
 
     id: Id
-    name: Text
+    name: Name
     name_en: MaybeText = None
-    aliases: list[Text] = []
+    aliases: Names = []
     kind: MaybeText = None
     hotline: MaybeHotline = None
     website: MaybeUrl = None
     office: MaybeText = None
-    handles: list[Text] = []
+    handles: Items = []
 
 
 class Match(BaseModel):

@@ -1,14 +1,16 @@
-"""Loading the catalogue from data/ and searching it.
+"""Loading the catalogue and searching it.
 
-`load_catalogue()` reads and validates every file and builds the search indexes once
-(at app or action-server start); `Catalogue.reload()` rebuilds them from the files, so a
-service added to the YAML needs no training step.
+The desk serves the catalogue from the database (`database_catalogue`: staff edit it in
+the console, bot.catalogue.store), seeded from the files under data/ when empty. Each
+process builds the search indexes once and, whenever the catalogue's revision has moved
+(`fresh()`, one indexed query), rebuilds them in place: an edit takes effect without a
+restart. `load_catalogue()` serves the files alone (tests, benchmarks, the seed check).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -188,27 +190,51 @@ def agency_document(agency: Agency) -> Document:
     return Document(key=agency.id, names=names, texts=[(" ".join(agency.handles), 1.0)])
 
 
+# (revision, data) of the catalogue's source; and its revision alone, cheaply.
+Source = Callable[[], tuple[int, CatalogueData]]
+Revision = Callable[[], int]
+
+
 class Catalogue:
     """The services, categories and agencies, with their search indexes."""
 
-    def __init__(self, *, data_dir: Path = DATA_DIR) -> None:
-        """Reads and indexes `data_dir` (its catalogue/ folder and agencies.yml)."""
+    def __init__(
+        self,
+        *,
+        data_dir: Path = DATA_DIR,
+        source: Source | None = None,
+        revision: Revision | None = None,
+    ) -> None:
+        """Reads and indexes `source` (the database), else `data_dir` (its catalogue/
+        folder and agencies.yml)."""
         self.data_dir = data_dir
+        self._source: Source = source or (lambda: (0, read_data(data_dir=data_dir)))
+        self._revision_of = revision
         self._lock = threading.Lock()
+        self.revision = -1
         self._load()
 
     def _load(self) -> None:
-        data = read_data(data_dir=self.data_dir)
+        revision, data = self._source()
         analyzer = _analyzer()
         services = Index.build([service_document(s) for s in data.services], analyzer)
         agencies = Index.build([agency_document(a) for a in data.agencies], analyzer)
         # Swapped in one assignment: a search never sees half of an old and a new index.
         self._state = (data, {s.id: s for s in data.services}, services, agencies)
+        self.revision = revision
 
     def reload(self) -> None:
-        """Re-reads the files and rebuilds the indexes; the old ones serve until done."""
+        """Re-reads the source and rebuilds the indexes; the old ones serve until done."""
         with self._lock:
             self._load()
+
+    def fresh(self) -> Catalogue:
+        """Itself, rebuilt first if its source has changed since it was built."""
+        if self._revision_of is not None and self._revision_of() != self.revision:
+            with self._lock:
+                if self._revision_of() != self.revision:
+                    self._load()
+        return self
 
     @property
     def categories(self) -> list[Category]:
@@ -295,5 +321,24 @@ def _confidence(score: float, threshold: float) -> float:
 
 
 def load_catalogue(*, data_dir: Path = DATA_DIR) -> Catalogue:
-    """The catalogue of `data_dir`, validated and indexed (call once at start)."""
+    """The catalogue of `data_dir`'s files, validated and indexed (call once at start)."""
     return Catalogue(data_dir=data_dir)
+
+
+def database_catalogue(sessions: Any, *, data_dir: Path = DATA_DIR) -> Catalogue:
+    """The catalogue staff edit, from the database (`sessions`, a sessionmaker), seeded
+    from `data_dir`'s files when the database has none yet."""
+    from bot.catalogue import store
+
+    def source() -> tuple[int, CatalogueData]:
+        with sessions() as session, session.begin():
+            if store.revision(session) == 0:
+                store.seed(session, read_data(data_dir=data_dir))
+        with sessions() as session:
+            return store.revision(session), store.read(session)
+
+    def revision() -> int:
+        with sessions() as session:
+            return store.revision(session)
+
+    return Catalogue(data_dir=data_dir, source=source, revision=revision)

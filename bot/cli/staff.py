@@ -33,6 +33,9 @@ def add(
     capacity: Annotated[
         int, typer.Option(min=1, max=50, help="conversations an agent handles at once")
     ] = 5,
+    catalogue: Annotated[
+        bool, typer.Option(help="may edit and verify the catalogue entries of their agency")
+    ] = False,
     password: Annotated[
         str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
     ] = "",
@@ -53,6 +56,7 @@ def add(
                 role=role,
                 agency_id=agency,
                 display_name=name,
+                catalogue_owner=catalogue,
             )
             staff.capacity = capacity
             auth.audit(session, None, "staff_created", staff.username, role=role, agency=agency)

@@ -34,6 +34,8 @@ class StaffUser:
     display_name: str
     role: str
     agency_id: str | None
+    # May edit the service catalogue's entries of their agency (bot.catalogue.store).
+    catalogue_owner: bool = False
 
     @property
     def scope(self) -> list[str] | None:
@@ -48,6 +50,7 @@ def _user(staff: Staff) -> StaffUser:
         display_name=staff.display_name,
         role=staff.role,
         agency_id=staff.agency_id,
+        catalogue_owner=staff.catalogue_owner,
     )
 
 
@@ -59,6 +62,7 @@ def create_staff(
     role: str,
     agency_id: str | None,
     display_name: str | None = None,
+    catalogue_owner: bool = False,
 ) -> Staff:
     """A new account; admins may be agency-less, everyone else belongs to an agency."""
     if role not in ROLES:
@@ -73,6 +77,7 @@ def create_staff(
         password_hash=_hasher.hash(password),
         role=role,
         agency_id=agency_id,
+        catalogue_owner=catalogue_owner,
     )
     session.add(staff)
     session.flush()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base, utcnow
@@ -31,6 +31,8 @@ class Staff(Base):
     active: Mapped[bool] = mapped_column(default=True)
     # How many conversations this agent handles at once (round-robin assignment).
     capacity: Mapped[int] = mapped_column(default=5, server_default="5")
+    # Keeps the service catalogue's entries of their agency true (edit, verify, retire).
+    catalogue_owner: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from types import SimpleNamespace
 
@@ -11,9 +10,8 @@ from fastapi import FastAPI
 from playwright.sync_api import Browser, Page, expect
 
 from bot.catalogue import views
-from bot.catalogue.service import load_catalogue
 from bot.web import views as web_views
-from tests.bot.catalogue.catalogue_support import FIXTURES, edit_yaml
+from tests.bot.catalogue.catalogue_support import FIXTURES, unvalidated_catalogue
 from tests.support.browser import watched_page
 from tests.support.stack import CHROMIUM, Served
 
@@ -32,14 +30,9 @@ pytestmark = [
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The catalogue router (and the static files' route) served over HTTP, the passport's
     title an XSS attempt."""
-    data = tmp_path_factory.mktemp("catalogue") / "data"
-    shutil.copytree(FIXTURES, data)
-    edit_yaml(
-        data / "catalogue" / "travel.yml",
-        lambda doc: doc["services"][0].update(title=XSS_TITLE),
-    )
     app = FastAPI()
-    app.state.context = SimpleNamespace(catalogue=load_catalogue(data_dir=data))
+    catalogue = unvalidated_catalogue(FIXTURES, "passport", title=XSS_TITLE)
+    app.state.context = SimpleNamespace(catalogue=catalogue)
     app.include_router(views.router)
     app.include_router(web_views.static_router(development=False))
     with Served(app) as served:

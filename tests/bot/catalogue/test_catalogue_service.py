@@ -52,6 +52,8 @@ def test_an_unknown_agency_is_named_with_its_file_and_service(data_dir: Path) ->
         ({"verified_at": "last week", "verified_by": "ก"}, "verified_at"),
         ({"verified_by": "สมชาย ใจดี"}, "(top): Value error, verified_by and verified_at go"),
         ({"checked": "2026-11-22"}, "checked"),
+        ({"summary": '<script>alert("x")</script>'}, "summary: Value error, must be plain"),
+        ({"summary": "ก" * 1001}, "summary: String should have at most 1000 characters"),
         ({"documnets": ["typo"]}, "documnets"),
         ({"title": "  "}, "title"),
         ({"id": "Bad Id"}, "id"),
