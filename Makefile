@@ -22,7 +22,7 @@ find_python = $(shell for c in "$$(command -v python$(1))" \
 	$$(ls -d "$$(pyenv root 2>/dev/null)"/versions/$(1).*/bin/python$(1) 2>/dev/null | sort -rV); do \
 	[ -n "$$c" ] && "$$c" -c 'import sys' >/dev/null 2>&1 && { echo "$$c"; break; }; done)
 
-.PHONY: help run test test-fast lint typecheck test-nlu test-bot env compose-check browser model bench chaos clean
+.PHONY: help run test test-fast lint typecheck test-nlu test-bot env compose-check deploy-check browser model bench chaos clean
 
 help:
 	@echo "make run   - the whole desk on 127.0.0.1:8000 (simulator at /simulator)"
@@ -89,6 +89,11 @@ typecheck: $(VENV)/.synced
 
 compose-check: $(VENV)/.synced
 	$(VENV)/bin/docker-compose -f docker-compose.yml config -q
+
+# deploy/: each overlay rendered by `kubectl kustomize`, every object validated against
+# the Kubernetes schemas (also part of `make test` and `make test-fast`; docs/deploy.md).
+deploy-check: $(VENV)/.synced
+	$(VENV)/bin/pytest tests/bot/test_deploy.py -q -p no:cacheprovider
 
 # pytest exits 5 when it collects no test: not a failure of the suite.
 test-nlu: $(RASA_VENV)/.synced

@@ -16,10 +16,14 @@ from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
 
-from bot.catalogue import cards
+from actions.desk import shared_desk
+from bot.catalogue import cards, store
 from bot.catalogue.schemas import Match, Service
 from bot.catalogue.service import Catalogue
+from bot.conversations.service import citizen_by_line_id
+from bot.db import unit_of_work
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +34,6 @@ _PAYLOAD = re.compile(r"^/(?P<intent>[A-Za-z0-9_]+)(?P<entities>\{.*\})?\s*$", r
 
 def shared_catalogue() -> Catalogue:
     """The desk's catalogue (the database's, as staff edit it), current."""
-    from actions.desk import shared_desk
-
     return shared_desk().catalogue
 
 
@@ -111,7 +113,7 @@ class ActionServiceLookup(_CatalogueAction):
         if text is None:
             self._answer_payload(dispatcher, entities, tracker)
         else:
-            self._answer_text(dispatcher, text)
+            self._answer_text(dispatcher, text, tracker.sender_id)
         return []
 
     def _answer_payload(
@@ -120,7 +122,7 @@ class ActionServiceLookup(_CatalogueAction):
         catalogue = self.catalogue
         if entities.get("query") and not entities.get("service_id"):
             # "สอบถามวิธีขอรับบริการ", chosen when the desk asked what a message meant.
-            self._answer_text(dispatcher, entities["query"][:200])
+            self._answer_text(dispatcher, entities["query"][:200], tracker.sender_id)
             return
         service_id = entities.get("service_id") or _from_slot(tracker, "service_id")
         category_id = entities.get("service_category")
@@ -151,7 +153,9 @@ class ActionServiceLookup(_CatalogueAction):
             buttons=cards.quick_replies(cards.category_buttons(catalogue.categories)),
         )
 
-    def _answer_text(self, dispatcher: CollectingDispatcher, text: str) -> None:
+    def _answer_text(
+        self, dispatcher: CollectingDispatcher, text: str, sender: str | None = None
+    ) -> None:
         catalogue = self.catalogue
         matches = catalogue.search(query=text, limit=SEARCH_LIMIT)
         best = matches[0] if matches else None
@@ -168,6 +172,7 @@ class ActionServiceLookup(_CatalogueAction):
         if best is None or service is None:
             logger.info("catalogue: no confident match (best %.2f)", best.confidence if best else 0)
             self._not_found(dispatcher, matches)
+            self.unanswered(sender, text, best.service_id if best else None)
             return
         logger.info("catalogue: matched %s (confidence %.2f)", service.id, best.confidence)
         self.send_service(dispatcher, service)
@@ -176,6 +181,18 @@ class ActionServiceLookup(_CatalogueAction):
             dispatcher.utter_message(
                 response="utter_service_also", buttons=cards.quick_replies(others)
             )
+
+    def unanswered(self, sender: str | None, text: str, best: str | None) -> None:
+        """Keeps the question for admins (the NLU inbox), with who asked (erased with
+        them); a failure to keep it never costs the citizen their answer."""
+        if self._catalogue is not None or not sender:
+            return  # a test's own catalogue: no desk behind it
+        try:
+            with unit_of_work(shared_desk().sessions) as session:
+                citizen = citizen_by_line_id(session, sender)
+                store.record_question(session, citizen.id if citizen else None, text, best)
+        except SQLAlchemyError:
+            logger.warning("catalogue: could not keep an unanswered question", exc_info=True)
 
     def _buttons(self, matches: list[Match]) -> list[dict[str, str]]:
         services = {m.service_id: s for m in matches if (s := self.catalogue.get(m.service_id))}

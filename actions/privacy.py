@@ -53,6 +53,8 @@ class ActionPrivacyRequest(Action):
         lines.append(f"รูปภาพ: {held['photos']} รูป")
         if held.get("handoffs"):
             lines.append(f"การคุยกับเจ้าหน้าที่: {held['handoffs']} ครั้ง (ข้อความและบันทึกของเจ้าหน้าที่)")
+        if held.get("feedback"):
+            lines.append(f"ความเห็นของคุณต่อข้อมูลบริการ: {held['feedback']} รายการ")
         if held.get("examples"):
             lines.append(f"ข้อความของคุณที่เจ้าหน้าที่ใช้สอนให้น้องเข้าใจดีขึ้น: {held['examples']} ข้อความ")
         if held["phones"]:

@@ -112,7 +112,7 @@ class Context:
 
     @cached_property
     def _catalogue(self) -> Catalogue:
-        from bot.catalogue.service import database_catalogue
+        from bot.catalogue.store import database_catalogue
 
         return database_catalogue(self.sessions)
 

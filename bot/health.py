@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import time
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -82,6 +83,13 @@ def _dead_letters(context: Context) -> int:
         return dead_letters.count(session)
 
 
+def _catalogue(context: Context) -> dict[str, int]:
+    from bot.catalogue import cards, store
+
+    with context.sessions() as session:
+        return store.review_counts(session, today=cards.bangkok_today())
+
+
 @router.get("/livez", summary="The gateway process is up")
 async def livez() -> dict[str, str]:
     """Liveness only: 200 while the process serves requests."""
@@ -100,6 +108,35 @@ async def healthz(context: ContextDep, parts: GatewayDep) -> JSONResponse:
         {"status": "ok" if ok else "unavailable", "components": components},
         status_code=200 if ok else 503,
     )
+
+
+class Part(StrEnum):
+    """A part of /healthz, as a Kubernetes readiness probe names it."""
+
+    GATEWAY = "gateway"
+    WORKER = "worker"
+    RASA = "rasa"
+    ACTION_SERVER = "action_server"
+
+
+# For Kubernetes' readiness probes (deploy/), not an API: out of the API description.
+@router.get("/readyz/{part}", include_in_schema=False)
+async def readyz(part: Part, context: ContextDep, parts: GatewayDep) -> JSONResponse:
+    """200 when this part is ready, else 503, with its state (deploy/: readiness probes).
+
+    The gateway's own readiness is its database's: it stores and acknowledges webhooks
+    while Redis is down (the worker's sweeper queues them later), so a Redis outage must
+    not take every gateway out of the load balancer.
+    """
+    checks = {
+        Part.GATEWAY: lambda: _gateway(context),
+        Part.WORKER: lambda: _worker(context),
+        Part.RASA: lambda: _rasa(parts),
+        Part.ACTION_SERVER: lambda: _action_server(context, parts),
+    }
+    state = await checks[part]()
+    ok = state["database"]["ok"] if part is Part.GATEWAY else state["ok"]
+    return JSONResponse({"part": part.value, **state}, status_code=200 if ok else 503)
 
 
 @router.get("/metrics", summary="Prometheus metrics")
@@ -121,6 +158,7 @@ async def prometheus(request: Request, context: ContextDep, parts: GatewayDep) -
         pass  # the gauges keep their last value; desk_* counters still report
     try:
         collector.dead_letters = await asyncio.to_thread(_dead_letters, context)
+        collector.catalogue = await asyncio.to_thread(_catalogue, context)
     except SQLAlchemyError:
         pass
     data, content_type = metrics.render(

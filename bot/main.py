@@ -18,6 +18,7 @@ from bot.catalogue import views as catalogue_views
 from bot.config import Settings, get_settings
 from bot.console import actions as console_actions
 from bot.console import api as console_api
+from bot.console import catalogue as console_catalogue
 from bot.console import pages as console_pages
 from bot.console import stream as console_stream
 from bot.console import tickets as console_tickets
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(console_actions.router)
     app.include_router(console_stream.router)
     app.include_router(console_tickets.router)
+    app.include_router(console_catalogue.router)
     app.include_router(report_views.router)
     app.include_router(nlu_admin_views.router)
     app.include_router(nlu_page.router)

@@ -49,6 +49,8 @@ class QueueCollector(Collector):
     def __init__(self) -> None:
         self.depth = Depth(waiting=0, oldest_age_s=0.0)
         self.dead_letters = 0
+        # Live catalogue services by review state: verified, overdue, unverified.
+        self.catalogue: dict[str, int] = {}
 
     def collect(self):  # type: ignore[no-untyped-def]
         """Yields the two gauges."""
@@ -60,9 +62,17 @@ class QueueCollector(Collector):
             "desk_dead_letters", "Events the worker gave up on, waiting for an admin to retry"
         )
         dead.add_metric([], self.dead_letters)
+        catalogue = GaugeMetricFamily(
+            "desk_catalogue_services",
+            "Live catalogue services by review state (overdue ones show citizens as unverified)",
+            labels=["state"],
+        )
+        for state, count in sorted(self.catalogue.items()):
+            catalogue.add_metric([state], count)
         yield waiting
         yield age
         yield dead
+        yield catalogue
 
 
 def render(queue_collector: QueueCollector, *, multiproc: bool) -> tuple[bytes, str]:

@@ -1,6 +1,11 @@
 """Every table, imported in one place for Alembic and create_all."""
 
-from bot.catalogue.models import CatalogueEntry, CatalogueRevision, ServiceFeedback
+from bot.catalogue.models import (
+    CatalogueEntry,
+    CatalogueQuestion,
+    CatalogueRevision,
+    ServiceFeedback,
+)
 from bot.conversations.models import Citizen, Conversation
 from bot.db import Base
 from bot.handoff.models import ConversationNote, Handoff
@@ -13,6 +18,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "CatalogueEntry",
+    "CatalogueQuestion",
     "CatalogueRevision",
     "Citizen",
     "Conversation",

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from bot.catalogue.models import CatalogueQuestion, ServiceFeedback
 from bot.conversations.models import Conversation, ConversationHandler
 from bot.conversations.service import citizen_by_line_id
 from bot.db import utcnow
@@ -54,6 +55,9 @@ def erase_citizen(session: Session, line_user_id: str) -> dict[str, int]:
             )
         )
     session.execute(delete(TicketFollower).where(TicketFollower.citizen_id == citizen.id))
+    # Their votes on service cards, and the notes they typed about what was wrong.
+    session.execute(delete(ServiceFeedback).where(ServiceFeedback.citizen_id == citizen.id))
+    session.execute(delete(CatalogueQuestion).where(CatalogueQuestion.citizen_id == citizen.id))
     loose = select(Media.id).where(Media.citizen_id == citizen.id, Media.ticket_id.is_(None))
     photos = len(session.scalars(loose).all())
     session.execute(delete(Media).where(Media.id.in_(loose)))
@@ -129,6 +133,7 @@ def summary(session: Session, line_user_id: str) -> dict[str, Any]:
             "photos": 0,
             "handoffs": 0,
             "examples": 0,
+            "feedback": 0,
         }
     tickets = tickets_service.recent_for_citizen(session, line_user_id, limit=100)
     phones = sorted({t.contact_phone for t in tickets if t.contact_phone})
@@ -148,5 +153,9 @@ def summary(session: Session, line_user_id: str) -> dict[str, Any]:
         "photos": photo_count or 0,
         "handoffs": handoffs or 0,
         "examples": len(inbox.taught_by(session, citizen.id)),
+        "feedback": session.scalar(
+            select(func.count()).where(ServiceFeedback.citizen_id == citizen.id)
+        )
+        or 0,
         "since": citizen.created_at,
     }

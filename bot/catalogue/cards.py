@@ -13,7 +13,7 @@ import json
 import re
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urlencode, urlparse
 from zoneinfo import ZoneInfo
 
 from pythainlp.tokenize import word_tokenize
@@ -52,6 +52,10 @@ LABELS = {
     "services_of": "บริการในหมวด",
     "more_services": "พิมพ์ชื่อบริการที่ต้องการได้เลยค่ะ",
     "more": "อ่านต่อ",
+    "feedback": "ข้อมูลนี้ช่วยได้ไหมคะ",
+    "helpful": "👍 ช่วยได้",
+    "unhelpful": "👎 ไม่ช่วย",
+    "wrong": "ข้อมูลไม่ถูกต้อง",
     "more_said": "ขอรายละเอียดทั้งหมด",
 }
 THAI_MONTHS = "ม.ค. ก.พ. มี.ค. เม.ย. พ.ค. มิ.ย. ก.ค. ส.ค. ก.ย. ต.ค. พ.ย. ธ.ค.".split()
@@ -263,7 +267,35 @@ def service_bubble(
         if len(label) > MAX_LABEL:
             label = LABELS["online"]
         buttons.append(_button(label, url))
-    return _bubble(body, buttons, size="mega")
+    return _bubble(body, [*buttons, *_feedback_row(service)], size="mega")
+
+
+def feedback_payload(service_id: str, vote: str) -> str:
+    """The gateway postback of a vote on a service card (bot.worker.feedback)."""
+    return urlencode({"action": "service_feedback", "s": service_id, "v": vote})
+
+
+def _feedback_row(service: Service) -> list[dict[str, Any]]:
+    said = {
+        "helpful": "👍 ข้อมูลนี้ช่วยได้",
+        "unhelpful": "👎 ข้อมูลนี้ไม่ช่วย",
+        "wrong": "ข้อมูลนี้ไม่ถูกต้อง",
+    }
+    buttons = [
+        {
+            "type": "button",
+            "style": "link",
+            "height": "sm",
+            "flex": 1,
+            "action": _postback(LABELS[vote], feedback_payload(service.id, vote), said[vote]),
+        }
+        for vote in ("helpful", "unhelpful", "wrong")
+    ]
+    return [
+        {"type": "separator", "margin": "md"},
+        _text(LABELS["feedback"], size="xs", color=MUTED, align="center", margin="md"),
+        {"type": "box", "layout": "horizontal", "spacing": "none", "contents": buttons},
+    ]
 
 
 def shortened(service: Service) -> bool:

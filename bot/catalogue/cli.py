@@ -1,4 +1,5 @@
-"""`desk line ...`: LINE channel set-up commands (mounted by bot/cli.py).
+"""`desk line ...` (LINE channel set-up) and `desk catalogue export|import` (the catalogue
+as YAML files), mounted by bot/cli.
 
 The LINE SDK is imported inside the command: loading it costs about a second, which
 every other `desk` command would otherwise pay.
@@ -7,6 +8,8 @@ every other `desk` command would otherwise pay.
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
@@ -46,3 +49,52 @@ def setup_rich_menu_command() -> None:
         typer.echo(f"cannot reach LINE at {settings.line_api_base}: {error}", err=True)
         raise typer.Exit(1) from error
     typer.echo(f"rich menu {rich_menu_id} is now the default")
+
+
+catalogue_app = typer.Typer(
+    help="The service catalogue: export to and import from the YAML files of data/.",
+    no_args_is_help=True,
+)
+
+
+def _sessions() -> Any:
+    from bot.db import make_engine, make_sessionmaker, migrate
+
+    settings = Settings()
+    migrate(settings.database_url)
+    return make_sessionmaker(make_engine(settings.database_url))
+
+
+@catalogue_app.command("export")
+def export_command(
+    folder: Annotated[Path, typer.Argument(help="where to write agencies.yml and catalogue/")],
+) -> None:
+    """Writes the live catalogue (as staff edited it) as YAML files, for version control."""
+    from bot.catalogue import store
+    from bot.catalogue.service import DATA_DIR, read_data
+    from bot.db import unit_of_work
+
+    with unit_of_work(_sessions()) as session:
+        if store.revision(session) == 0:
+            store.seed(session, read_data(data_dir=DATA_DIR))
+        count = store.export_files(session, folder)
+    typer.echo(f"exported {count} services to {folder}")
+
+
+@catalogue_app.command("import")
+def import_command(
+    folder: Annotated[Path, typer.Argument(help="a folder with agencies.yml and catalogue/")],
+) -> None:
+    """Makes the live catalogue what the files say (a new version of each changed entry;
+    entries the files no longer have are retired). Nothing changes if a file is wrong."""
+    from bot.catalogue import store
+    from bot.catalogue.service import CatalogueError
+    from bot.db import unit_of_work
+
+    try:
+        with unit_of_work(_sessions()) as session:
+            counts = store.import_files(session, None, folder)
+    except CatalogueError as error:
+        typer.echo(f"nothing imported: {error}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(", ".join(f"{k} {v}" for k, v in counts.items()))

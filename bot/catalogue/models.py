@@ -75,3 +75,19 @@ class ServiceFeedback(Base):
     vote: Mapped[str] = mapped_column(String(10))
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CatalogueQuestion(Base):
+    """A question the catalogue found no confident answer for: shown to admins in the
+    NLU inbox (bot.teaching.inbox), so a missing service or name gets noticed. Erased
+    with the citizen who asked."""
+
+    __tablename__ = "catalogue_question"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    citizen_id: Mapped[int | None] = mapped_column(
+        ForeignKey("citizen.id", ondelete="CASCADE"), index=True
+    )
+    best_service: Mapped[str | None] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

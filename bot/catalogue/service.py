@@ -1,6 +1,6 @@
 """Loading the catalogue and searching it.
 
-The desk serves the catalogue from the database (`database_catalogue`: staff edit it in
+The desk serves the catalogue from the database (`store.database_catalogue`: staff edit it in
 the console, bot.catalogue.store), seeded from the files under data/ when empty. Each
 process builds the search indexes once and, whenever the catalogue's revision has moved
 (`fresh()`, one indexed query), rebuilds them in place: an edit takes effect without a
@@ -323,22 +323,3 @@ def _confidence(score: float, threshold: float) -> float:
 def load_catalogue(*, data_dir: Path = DATA_DIR) -> Catalogue:
     """The catalogue of `data_dir`'s files, validated and indexed (call once at start)."""
     return Catalogue(data_dir=data_dir)
-
-
-def database_catalogue(sessions: Any, *, data_dir: Path = DATA_DIR) -> Catalogue:
-    """The catalogue staff edit, from the database (`sessions`, a sessionmaker), seeded
-    from `data_dir`'s files when the database has none yet."""
-    from bot.catalogue import store
-
-    def source() -> tuple[int, CatalogueData]:
-        with sessions() as session, session.begin():
-            if store.revision(session) == 0:
-                store.seed(session, read_data(data_dir=data_dir))
-        with sessions() as session:
-            return store.revision(session), store.read(session)
-
-    def revision() -> int:
-        with sessions() as session:
-            return store.revision(session)
-
-    return Catalogue(data_dir=data_dir, source=source, revision=revision)

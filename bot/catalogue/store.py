@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,9 +22,19 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.catalogue.models import CatalogueEntry, CatalogueRevision, ServiceFeedback
+from bot.catalogue.models import (
+    CatalogueEntry,
+    CatalogueQuestion,
+    CatalogueRevision,
+    ServiceFeedback,
+)
 from bot.catalogue.schemas import Agency, Category, Service
-from bot.catalogue.service import CatalogueData, CatalogueError, read_data
+from bot.catalogue.service import (
+    DATA_DIR,
+    Catalogue,
+    CatalogueData,
+    read_data,
+)
 from bot.db import utcnow
 from bot.errors import Invalid, NotFound
 from bot.staff import scope as scopes
@@ -38,21 +47,64 @@ SCHEMAS: dict[str, type[Model]] = {"category": Category, "agency": Agency, "serv
 VOTES = ("helpful", "unhelpful", "wrong")
 
 
+# What staff see of a field in an error: its Thai label with the English key they know.
+FIELD_TH = {
+    "id": "รหัส (id)",
+    "title": "ชื่อบริการ (title)",
+    "name": "ชื่อหน่วยงาน (name)",
+    "name_en": "ชื่อภาษาอังกฤษ (name_en)",
+    "aliases": "ชื่อเรียกอื่น (aliases)",
+    "keywords": "คำค้น (keywords)",
+    "agency": "หน่วยงาน (agency)",
+    "owner": "หน่วยงานเจ้าของข้อมูล (owner)",
+    "category": "หมวด (category)",
+    "summary": "สรุป (summary)",
+    "eligibility": "คุณสมบัติ (eligibility)",
+    "documents": "เอกสาร (documents)",
+    "fees": "ค่าธรรมเนียม (fees)",
+    "processing_time": "ระยะเวลา (processing_time)",
+    "where": "สถานที่ยื่น (where)",
+    "hotline": "สายด่วน (hotline)",
+    "online": "ช่องทางออนไลน์ (online)",
+    "source": "แหล่งที่มา (source)",
+    "website": "เว็บไซต์ (website)",
+    "office": "ที่ตั้ง (office)",
+    "handles": "เรื่องที่ดูแล (handles)",
+    "kind": "ประเภทหน่วยงาน (kind)",
+}
+
+
+def problem(error: dict[str, Any]) -> str:
+    """One validation error in Thai: the field, then what is wrong with it."""
+    loc = [str(p) for p in error["loc"]]
+    field = FIELD_TH.get(loc[0], loc[0]) if loc else "รายการ"
+    if len(loc) > 1:
+        field += " " + ".".join(loc[1:])
+    kind, limits = error["type"], error.get("ctx") or {}
+    message = str(error.get("msg", ""))
+    if kind == "string_too_long":
+        what = f"ยาวเกิน {limits.get('max_length')} ตัวอักษร"
+    elif kind in ("string_too_short", "missing"):
+        what = "ต้องกรอก"
+    elif kind == "too_long":
+        what = f"มีได้ไม่เกิน {limits.get('max_length')} รายการ"
+    elif kind == "string_pattern_mismatch" and loc and loc[0] == "id":
+        what = "ใช้ได้เฉพาะ a-z 0-9 และ _ ขึ้นต้นด้วยตัวอักษร"
+    elif kind == "string_pattern_mismatch":
+        what = "รูปแบบไม่ถูกต้อง"
+    elif "https://" in message:
+        what = "ต้องเป็นลิงก์ที่ขึ้นต้นด้วย https://"
+    elif "plain text" in message:
+        what = "ต้องเป็นข้อความธรรมดา ห้ามมีแท็ก HTML หรือสคริปต์"
+    elif kind == "extra_forbidden":
+        what = "ไม่มีช่องนี้"
+    else:
+        what = message.removeprefix("Value error, ")
+    return f"{field}: {what}"
+
+
 class Stale(Invalid):
     """The entry changed since the form was opened."""
-
-
-@dataclass(frozen=True)
-class Change:
-    """One entry of the history list."""
-
-    revision: int
-    version: int
-    action: str
-    staff: str | None
-    at: Any
-    note: str | None
-    retired: bool
 
 
 def revision(session: Session) -> int:
@@ -179,21 +231,16 @@ def _validate(session: Session, kind: str, data: dict[str, Any]) -> Model:
     try:
         model = schema.model_validate(data)
     except ValidationError as error:
-        raise Invalid(
-            "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or 'entry'}: {e['msg']}"
-                for e in error.errors()
-            )
-        ) from error
+        raise Invalid("; ".join(problem(dict(e)) for e in error.errors())) from error
     if isinstance(model, Service):
         for ref_kind, ref in (("agency", model.agency), ("category", model.category)):
             found = entry(session, ref_kind, ref)
             if found is None or found.retired:
-                raise Invalid(f"{ref_kind}: no such {ref_kind} '{ref}'")
+                raise Invalid(f"{FIELD_TH[ref_kind]}: ไม่มี '{ref}'")
         if model.owner:
             found = entry(session, "agency", model.owner)
             if found is None or found.retired:
-                raise Invalid(f"owner: no such agency '{model.owner}'")
+                raise Invalid(f"{FIELD_TH['owner']}: ไม่มี '{model.owner}'")
     return model
 
 
@@ -228,7 +275,7 @@ def save(
     found = entry(session, kind, key)
     if version is None:
         if found is not None:
-            raise Invalid(f"id: '{key}' is already used by another {kind}")
+            raise Invalid(f"{FIELD_TH['id']}: '{key}' มีอยู่แล้ว ใช้รหัสอื่น")
         position = session.scalar(
             select(func.max(CatalogueEntry.position)).where(CatalogueEntry.kind == kind)
         )
@@ -240,7 +287,7 @@ def save(
     else:
         found = editable(session, staff, kind, key)
         if found.version != version:
-            raise Stale("someone saved this entry after you opened it: reload and edit again")
+            raise Stale("มีผู้บันทึกรายการนี้หลังจากที่คุณเปิด โปรดเปิดใหม่แล้วแก้ไขอีกครั้ง")
         if found.owner != owner and not may_edit(staff, kind, found.owner):
             raise NotFound(f"no {kind} {key}")
         found.data = _dump(model)
@@ -261,7 +308,7 @@ def set_retired(
     """Retires an entry (citizens no longer see it; its history stays) or restores it."""
     found = editable(session, staff, kind, key)
     if found.version != version:
-        raise Stale("someone saved this entry after you opened it: reload and try again")
+        raise Stale("มีผู้บันทึกรายการนี้หลังจากที่คุณเปิด โปรดเปิดใหม่แล้วลองอีกครั้ง")
     if retired and kind in ("agency", "category"):
         field = "agency" if kind == "agency" else "category"
         users = [
@@ -274,7 +321,7 @@ def set_retired(
             if e.data.get(field) == key or (kind == "agency" and e.data.get("owner") == key)
         ]
         if users:
-            raise Invalid(f"still used by: {', '.join(sorted(users)[:10])}")
+            raise Invalid(f"ยังมีบริการที่ใช้อยู่: {', '.join(sorted(users)[:10])}")
     if not retired:
         _validate(session, kind, found.data)
     found.retired = retired
@@ -294,7 +341,7 @@ def revert(
     """Makes an earlier version current again (as a new version, so nothing is lost)."""
     found = editable(session, staff, kind, key)
     if found.version != version:
-        raise Stale("someone saved this entry after you opened it: reload and try again")
+        raise Stale("มีผู้บันทึกรายการนี้หลังจากที่คุณเปิด โปรดเปิดใหม่แล้วลองอีกครั้ง")
     old = session.scalar(
         select(CatalogueRevision).where(
             CatalogueRevision.kind == kind,
@@ -444,6 +491,15 @@ def feedback_notes(session: Session, service_id: str, limit: int = 20) -> list[S
     )
 
 
+def record_question(
+    session: Session, citizen_id: int | None, text: str, best_service: str | None
+) -> None:
+    """A question the catalogue had no confident answer for (for the NLU inbox)."""
+    words = " ".join(text.split())[:1000]
+    if words:
+        session.add(CatalogueQuestion(text=words, citizen_id=citizen_id, best_service=best_service))
+
+
 # Files ----------------------------------------------------------------------------------
 
 
@@ -522,10 +578,45 @@ def import_files(session: Session, staff: StaffUser | None, data_dir: Path) -> d
     return counts
 
 
-__all__ = [
-    "CatalogueError",
-    "Change",
-    "REVIEW_DAYS",
-    "Stale",
-    "VOTES",
-]
+STAFF_ACTIONS = ("create", "edit", "verify", "retire", "restore", "revert")
+
+
+def edited_by_staff(session: Session) -> bool:
+    """Whether anyone has changed the catalogue in the console (not only from files)."""
+    found = select(CatalogueRevision.id).where(CatalogueRevision.action.in_(STAFF_ACTIONS))
+    return session.scalar(found.limit(1)) is not None
+
+
+def follow_files(session: Session, data_dir: Path) -> None:
+    """Seeds an empty catalogue from the files; one nobody has edited in the console
+    follows them (a release or a `git pull` with new entries takes effect at start).
+    Once staff edit, the database is the catalogue and files come in only by import."""
+    if revision(session) == 0:
+        seed(session, read_data(data_dir=data_dir))
+    elif not edited_by_staff(session):
+        try:
+            with session.begin_nested():
+                import_files(session, None, data_dir)
+        except IntegrityError:
+            pass  # another process brought the same files in at the same moment
+
+
+def database_catalogue(sessions: Any, *, data_dir: Path = DATA_DIR) -> Catalogue:
+    """The catalogue staff edit, from the database (`sessions`, a sessionmaker), seeded
+    from `data_dir`'s files (and following them until staff edit it)."""
+    followed = False
+
+    def source() -> tuple[int, CatalogueData]:
+        nonlocal followed
+        if not followed:  # once per process, at its first load
+            with sessions() as session, session.begin():
+                follow_files(session, data_dir)
+            followed = True
+        with sessions() as session:
+            return revision(session), read(session)
+
+    def current() -> int:
+        with sessions() as session:
+            return revision(session)
+
+    return Catalogue(data_dir=data_dir, source=source, revision=current)

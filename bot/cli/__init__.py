@@ -13,7 +13,7 @@ import httpx
 import typer
 
 from bot import devstack
-from bot.catalogue.cli import line_app
+from bot.catalogue.cli import catalogue_app, line_app
 from bot.cli.staff import app as staff_app
 from bot.config import ROOT, Settings
 from bot.db import migrate
@@ -24,6 +24,7 @@ db_app = typer.Typer(help="Database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(nlu_app, name="nlu")
 app.add_typer(line_app, name="line")
+app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(staff_app, name="staff")
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 
@@ -12,6 +14,12 @@ from bot.db import aware
 from bot.handoff.models import Handoff
 
 CANNED_PATH = ROOT / "data" / "canned_responses.yml"
+BANGKOK = ZoneInfo("Asia/Bangkok")
+
+
+def bangkok_time(moment: datetime) -> str:
+    """A stored moment as officers read it: Bangkok time, "2026-12-04 06:18"."""
+    return aware(moment).astimezone(BANGKOK).strftime("%Y-%m-%d %H:%M")
 
 
 @cache

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from bot import live
 from bot.console import auth as console_auth
 from bot.console.auth import ConsoleStaffDep, page_context, staff_page_headers
+from bot.console.present import bangkok_time
 from bot.conversations.models import Conversation
 from bot.db import aware, utcnow
 from bot.deps import ContextDep
@@ -99,11 +100,6 @@ DONE_TH = {
     "transfer": "ส่งต่อแล้ว ผู้แจ้งได้รับแจ้งทาง LINE ว่าหน่วยงานใดดูแลเรื่องนี้",
     "merge": "รวมเรื่องแล้ว ผู้แจ้งเรื่องซ้ำได้รับแจ้งเลขเรื่องที่ใช้ติดตาม",
 }
-
-
-def bangkok_time(moment: datetime) -> str:
-    """A stored moment as officers read it: Bangkok time, "2026-12-04 06:18"."""
-    return aware(moment).astimezone(BANGKOK).strftime("%Y-%m-%d %H:%M")
 
 
 FILTERS = {"bangkok_time": bangkok_time}

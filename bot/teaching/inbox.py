@@ -4,7 +4,8 @@ Messages come from stored webhook events with the model's reading (`nlu_intent`,
 `nlu_confidence`, `nlu_guess`, written by the worker from the desk channel): those that
 fell back, were read as out of scope, or were understood with low confidence — and the
 descriptions of tickets whose complaint type an agent corrected (`nlu_correction`: the
-agent's type is the pre-filled label, shown first). Similar texts are grouped
+agent's type is the pre-filled label, shown first), and the questions the service
+catalogue could not answer (`catalogue_question`). Similar texts are grouped
 (RapidFuzz on a normalised form) with counts, newest first, the model's best guess
 pre-filled. Texts already labelled are left out. Admins label a group's texts with one
 intent; the labels become `nlu_example` rows, exported as Rasa YAML and merged into the
@@ -27,6 +28,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from bot.catalogue.models import CatalogueQuestion
 from bot.config import ROOT
 from bot.db import aware, utcnow
 from bot.errors import Invalid
@@ -147,7 +149,7 @@ def inbox(
         .limit(limit_messages)
     ).all()
     labelled = {normalise(t) for t in session.scalars(select(NluExample.text))}
-    corrected = _corrections(session, since, labelled)
+    corrected = _corrections(session, since, labelled) + _unanswered(session, since, labelled)
     groups: list[Group] = []
     for row in rows:
         text = str(((row.payload or {}).get("message") or {}).get("text") or "").strip()
@@ -212,6 +214,31 @@ def _corrections(session: Session, since: datetime, labelled: set[str]) -> list[
         )
         group.tickets.append(ticket_id)
     groups.sort(key=lambda g: -(g.last_seen.timestamp() if g.last_seen else 0))
+    return groups
+
+
+def _unanswered(session: Session, since: datetime, labelled: set[str]) -> list[Group]:
+    """Questions the service catalogue had no confident answer for: a service or a name
+    for it may be missing (the admin adds it in the catalogue editor), or the question
+    was not about a service at all (the admin labels it)."""
+    groups: list[Group] = []
+    for row in session.scalars(
+        select(CatalogueQuestion)
+        .where(CatalogueQuestion.created_at >= since)
+        .order_by(CatalogueQuestion.id.desc())
+        .limit(2000)
+    ):
+        key = normalise(row.text)
+        if not key or key in labelled:
+            continue
+        _group_for(groups, key, source="catalogue").add(
+            row.text,
+            guess="service_lookup",
+            read_as="service_lookup",
+            confidence=None,
+            seen=aware(row.created_at),
+        )
+    groups.sort(key=lambda g: (-g.count, -(g.last_seen.timestamp() if g.last_seen else 0)))
     return groups
 
 

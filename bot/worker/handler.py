@@ -34,7 +34,7 @@ from bot.line.models import InboundEvent, OutboundMessage
 from bot.tickets import media
 from bot.tickets.calendar import BusinessCalendar, OfficeHours
 from bot.tickets.routing import Router
-from bot.worker import choices, store
+from bot.worker import choices, feedback, store
 from bot.worker.rasa import RasaClient, RasaRejected, RasaUnavailable, Understood
 from bot.worker.store import EventView
 from nlu.normalize import typed
@@ -362,6 +362,9 @@ async def _text(handler: Handler, event: EventView) -> str:
     text = str(message.get("text") or "")
     if not text.strip():  # spaces only: a slip of the thumb, still worth an answer
         return await handler.answer(event, [{"type": "text", "text": messages.EMPTY_TEXT}])
+    noted = await handler._db(feedback.take_note, event.line_user_id or "", text)
+    if noted is not None:  # what was wrong on a service card, asked for just before
+        return await handler.answer(event, [{"type": "text", "text": noted}])
     window = timedelta(days=handler.settings.reopen_window_days)
     picked = await handler._db(
         partial(choices.choice_for, reopen_window=window), event.line_user_id or "", text
@@ -712,8 +715,16 @@ async def _stop_leaving(handler: Handler, event: EventView) -> str:
     return await handler.answer(event, [{"type": "text", "text": handoff_texts.LEAVE_STOPPED}])
 
 
+async def _service_feedback(handler: Handler, event: EventView) -> str:
+    service_id, vote = _postback_field(event, "s"), _postback_field(event, "v")
+    await handler._started(event.id)
+    reply = await handler._db(feedback.record, event.line_user_id or "", service_id, vote)
+    return await handler.answer(event, [{"type": "text", "text": reply}])
+
+
 # Gateway postbacks by their action= field.
 POSTBACK_ACTIONS: dict[str, Step] = {
+    "service_feedback": _service_feedback,
     "cancel_handoff": _cancel_handoff,
     "rate_handoff": _rate_handoff,
     "leave_message": _start_leaving,

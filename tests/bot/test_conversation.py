@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import signal
 import time
 import uuid
@@ -399,6 +400,9 @@ def test_metrics_expose_the_desk(desk: Desk) -> None:
         "desk_rasa_failures_total",
     ):
         assert name in body
+    # The catalogue's review states: what shipped was never verified by anyone.
+    unverified = re.search(r'^desk_catalogue_services\{state="unverified"\} (\d+)', body, re.M)
+    assert unverified is not None and int(unverified.group(1)) > 0
 
 
 def test_every_line_sample_event_is_handled_to_the_end(desk: Desk) -> None:

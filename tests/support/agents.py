@@ -20,7 +20,13 @@ LOGIN_CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 
 
 def create_staff(
-    desk: Desk, role: str, agency_id: str | None, name: str | None = None, capacity: int = 5
+    desk: Desk,
+    role: str,
+    agency_id: str | None,
+    name: str | None = None,
+    capacity: int = 5,
+    *,
+    catalogue_owner: bool = False,
 ) -> str:
     """A new staff account (unique username); returns the username."""
     username = f"{role}-{uuid.uuid4().hex[:8]}"
@@ -32,6 +38,7 @@ def create_staff(
             role=role,
             agency_id=agency_id,
             display_name=name or username,
+            catalogue_owner=catalogue_owner,
         )
         staff.capacity = capacity
     return username

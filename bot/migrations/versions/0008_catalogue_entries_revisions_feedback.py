@@ -1,4 +1,4 @@
-"""catalogue entries revisions feedback staff catalogue owner
+"""catalogue entries, revisions, feedback, unanswered questions; staff catalogue owner
 
 Revision ID: 0008
 Revises: 0007
@@ -79,6 +79,29 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "catalogue_question",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("citizen_id", sa.Integer(), nullable=True),
+        sa.Column("best_service", sa.String(length=60), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["citizen_id"],
+            ["citizen.id"],
+            name=op.f("fk_catalogue_question_citizen_id_citizen"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_catalogue_question")),
+    )
+    with op.batch_alter_table("catalogue_question", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_catalogue_question_citizen_id"), ["citizen_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_catalogue_question_created_at"), ["created_at"], unique=False
+        )
+
+    op.create_table(
         "service_feedback",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("service_id", sa.String(length=60), nullable=False),
@@ -120,6 +143,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_service_feedback_citizen")
 
     op.drop_table("service_feedback")
+    with op.batch_alter_table("catalogue_question", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_catalogue_question_created_at"))
+        batch_op.drop_index(batch_op.f("ix_catalogue_question_citizen_id"))
+
+    op.drop_table("catalogue_question")
     with op.batch_alter_table("catalogue_revision", schema=None) as batch_op:
         batch_op.drop_index("ix_catalogue_revision_entry")
 

@@ -92,6 +92,10 @@ function groupNode(group) {
     const which = ids.length ? ` ${ids.join(", ")}` : "";
     head.append(el("span", { className: "badge", text: `จากเรื่องร้องเรียน${which} (เจ้าหน้าที่เปลี่ยนประเภท)`, dataset: { testid: "group-ticket" } }));
   }
+  if (group.source === "catalogue") {
+    // Questions the service catalogue had no confident answer for.
+    head.append(el("span", { className: "badge", text: "แคตตาล็อกบริการตอบไม่ได้ (เพิ่มบริการหรือชื่อเรียกได้ที่หน้าแคตตาล็อก)", dataset: { testid: "group-catalogue" } }));
+  }
   const texts = el("ul", { className: "texts" });
   for (const text of group.texts) texts.append(el("li", { text, dataset: { testid: "group-text" } }));
   const select = intentSelect(group.guess, { className: "intent", dataset: { testid: "group-intent" } });

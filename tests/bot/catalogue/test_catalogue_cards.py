@@ -106,7 +106,7 @@ def test_the_service_card_has_the_facts_a_citizen_needs(catalogue: Catalogue) ->
     assert passport.title in message["altText"] and "02-572-8442" in message["altText"]
 
 
-def test_a_short_service_without_hotline_or_online_has_no_footer() -> None:
+def test_a_short_service_without_hotline_or_online_asks_only_for_feedback() -> None:
     service = huge_service().model_copy(
         update={
             "hotline": None,
@@ -119,7 +119,12 @@ def test_a_short_service_without_hotline_or_online_has_no_footer() -> None:
         }
     )
     message = cards.service_message(service)
-    assert "footer" not in message["contents"]
+    footer = message["contents"]["footer"]["contents"]
+    assert [n["type"] for n in footer] == ["separator", "text", "box"]
+    assert footer[1]["text"] == "ข้อมูลนี้ช่วยได้ไหมคะ"
+    votes = [b["action"] for b in footer[2]["contents"]]
+    assert [a["label"] for a in votes] == ["👍 ช่วยได้", "👎 ไม่ช่วย", "ข้อมูลไม่ถูกต้อง"]
+    assert votes[2]["data"] == "action=service_feedback&s=huge&v=wrong"
     assert_line_limits(message)
 
 
@@ -127,7 +132,7 @@ def test_what_the_card_shortens_is_a_tap_away_in_full() -> None:
     service = huge_service().model_copy(update={"hotline": None, "online": None})
     message = cards.service_message(service)
     assert_line_limits(message)
-    [more] = message["contents"]["footer"]["contents"]
+    more, *_feedback = message["contents"]["footer"]["contents"]
     assert more["action"]["label"] == "อ่านต่อ"
     data = more["action"]["data"]
     assert data.startswith("/service_lookup") and '"details":"full"' in data

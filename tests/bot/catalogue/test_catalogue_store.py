@@ -13,8 +13,10 @@ import yaml
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.catalogue import store
-from bot.catalogue.service import DATA_DIR, database_catalogue, read_data
+from bot.catalogue.service import DATA_DIR, CatalogueError, read_data
+from bot.catalogue.store import database_catalogue
 from bot.conversations.models import Citizen
+from bot.db import unit_of_work
 from bot.errors import Invalid, NotFound
 from bot.staff.auth import StaffUser, create_staff
 from tests.bot.catalogue.catalogue_support import FIXTURES
@@ -119,13 +121,14 @@ def test_only_admins_and_the_owning_agencys_owners_may_edit(
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"summary": "ก" * 5000}, "summary: String should have at most 1000 characters"),
-        ({"source": "ftp://files.example.go.th"}, "source"),
-        ({"online": {"url": "javascript:alert(1)"}}, "online.url"),
-        ({"title": "   "}, "title"),
-        ({"documents": ["<script>alert(1)</script>"]}, "must be plain text"),
-        ({"agency": "ministry_of_magic"}, "agency: no such agency"),
-        ({"category": "nowhere"}, "category: no such category"),
+        ({"summary": "ก" * 5000}, r"สรุป \(summary\): ยาวเกิน 1000 ตัวอักษร"),
+        ({"source": "ftp://files.example.go.th"}, r"\(source\): ต้องเป็นลิงก์ที่ขึ้นต้นด้วย https://"),
+        ({"online": {"url": "javascript:alert(1)"}}, r"\(online\) url: ต้องเป็นลิงก์"),
+        ({"title": "   "}, r"ชื่อบริการ \(title\): ต้องกรอก"),
+        ({"documents": ["<script>alert(1)</script>"]}, r"\(documents\) 0: ต้องเป็นข้อความธรรมดา"),
+        ({"agency": "ministry_of_magic"}, r"หน่วยงาน \(agency\): ไม่มี 'ministry_of_magic'"),
+        ({"category": "nowhere"}, r"หมวด \(category\): ไม่มี"),
+        ({"id": "Bad Id"}, r"รหัส \(id\): ใช้ได้เฉพาะ"),
     ],
 )
 def test_bad_input_is_refused_with_a_message_and_changes_nothing(
@@ -143,7 +146,7 @@ def test_bad_input_is_refused_with_a_message_and_changes_nothing(
 def test_a_duplicate_id_and_a_stale_form_are_refused(seeded: sessionmaker[Session]) -> None:
     with seeded() as session, session.begin():
         admin = person(session, "root", "admin", None)
-        with pytest.raises(Invalid, match="already used"):
+        with pytest.raises(Invalid, match="มีอยู่แล้ว"):
             store.save(session, admin, "service", passport(session), version=None, today=TODAY)
         store.save(session, admin, "service", passport(session), version=1, today=TODAY)
         with pytest.raises(store.Stale):
@@ -155,7 +158,7 @@ def test_retiring_hides_an_entry_and_an_agency_in_use_stays(
 ) -> None:
     with seeded() as session, session.begin():
         admin = person(session, "root", "admin", None)
-        with pytest.raises(Invalid, match="still used by: passport"):
+        with pytest.raises(Invalid, match="ยังมีบริการที่ใช้อยู่: passport"):
             store.set_retired(session, admin, "agency", "dca", retired=True, version=1)
         store.set_retired(session, admin, "service", "passport", retired=True, version=1)
         assert "passport" not in {s.id for s in store.read(session).services}
@@ -235,7 +238,7 @@ def test_wrong_files_import_nothing(sessions: sessionmaker[Session], tmp_path: P
     with sessions() as session, session.begin():
         store.seed(session, read_data(data_dir=FIXTURES))
         before = store.revision(session)
-        with pytest.raises(store.CatalogueError):
+        with pytest.raises(CatalogueError):
             store.import_files(session, None, tmp_path / "data")
         assert store.revision(session) == before
 
@@ -249,3 +252,27 @@ def test_a_process_sees_an_edit_at_its_next_search(sessions: sessionmaker[Sessio
     assert catalogue.get("passport") is not None  # the index it has, until asked afresh
     assert catalogue.fresh().get("passport") is None
     assert not [m for m in catalogue.search(query="ทำพาสปอร์ต") if m.service_id == "passport"]
+
+
+def test_the_files_are_followed_until_staff_edit(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    shutil.copytree(FIXTURES, tmp_path / "data")
+    data = tmp_path / "data"
+    with unit_of_work(sessions) as session:
+        store.follow_files(session, data)  # seeds
+    path = data / "catalogue" / "travel.yml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    document["services"][0]["fees"] = "ค่าธรรมเนียมจากไฟล์ใหม่"
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    with unit_of_work(sessions) as session:
+        store.follow_files(session, data)  # a release with a changed file: followed
+        assert passport(session)["fees"] == "ค่าธรรมเนียมจากไฟล์ใหม่"
+        admin = person(session, "root", "admin", None)
+        edited = passport(session) | {"fees": "แก้ในคอนโซล"}
+        store.save(session, admin, "service", edited, version=2, today=TODAY)
+    document["services"][0]["fees"] = "ไฟล์เปลี่ยนอีก"
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    with unit_of_work(sessions) as session:
+        store.follow_files(session, data)  # staff have edited: the database wins
+        assert passport(session)["fees"] == "แก้ในคอนโซล"

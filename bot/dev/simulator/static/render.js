@@ -1,5 +1,5 @@
 // Chat bubbles for LINE message objects. Text goes in through textContent only.
-import { el, renderFlex, safeImageUrl } from "./flex.js";
+import { el, renderFlex, safeImageUrl } from "../web/flex.js";
 
 const URL_RE = /\bhttps?:\/\/[^\s<>"'`]+/gi;
 const TRAILING = /[.,;:!?)\]}'"”’）]+$/;

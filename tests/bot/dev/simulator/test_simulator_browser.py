@@ -435,7 +435,7 @@ def test_the_flex_renderer_draws_every_component_safely(page: Page, stack: Stack
     page.goto(stack.url)
     summary = page.evaluate(
         """async (contents) => {
-            const { renderFlex } = await import("/static/simulator/flex.js");
+            const { renderFlex } = await import("/static/web/flex.js");
             const node = renderFlex(contents, { altText: "การ์ดทดสอบ", onAction: () => {} });
             document.getElementById("messages").append(node);
             const q = (s) => node.querySelector(s);
