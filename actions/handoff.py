@@ -106,3 +106,24 @@ class ActionNotUnderstood(Action):
             return []
         dispatcher.utter_message(response="utter_handoff_misunderstood")
         return await hand_off(dispatcher, tracker, "misunderstood")
+
+
+class ActionThank(Action):
+    """Thanks: welcomed; right after staff ended a chat (the worker says which, in the
+    message's metadata), the rating of that chat is asked again, since the citizen's
+    reply hides the end notice's chips."""
+
+    def name(self) -> str:
+        """Action name, as in domain.yml."""
+        return "action_thank"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """utter_thank, or the welcome with the chat's rating chips."""
+        ended = (tracker.latest_message.get("metadata") or {}).get("handoff_ended")
+        if isinstance(ended, int) and not isinstance(ended, bool) and ended > 0:
+            dispatcher.utter_message(json_message={"line": texts.thanked_after_end(ended)})
+        else:
+            dispatcher.utter_message(response="utter_thank")
+        return []

@@ -16,6 +16,8 @@ from bot.tickets.lifecycle import STATUS_TH
 
 # The custom payload that has the worker delete Rasa's record of this chat afterwards.
 FORGET = {"desk": "forget_conversation"}
+# Not erasing after all (actions/short_answers.py answers it).
+ERASE_CANCEL = '/cancel{"step":"erasure"}'
 
 
 def _masked(phone: str) -> str:
@@ -97,7 +99,8 @@ class ActionPrivacyEraseAsk(Action):
             ),
             buttons=[
                 {"title": "ยืนยันลบข้อมูล", "payload": "/privacy_erase_confirm"},
-                {"title": "ยกเลิก", "payload": "/cancel"},
+                # Names its step: tapped even an hour later, it says what it cancels.
+                {"title": "ยกเลิก", "payload": ERASE_CANCEL},
             ],
         )
         return []

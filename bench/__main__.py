@@ -7,6 +7,8 @@ Measures, in one run on this machine:
 - memory (RSS) of each process;
 - time from `make run` to a healthy desk (environments and model already present);
 - console latency from a citizen's webhook to the agent's screen (bench/console.py);
+- throughput and latency with 1, 2 and 3 worker + Rasa pairs beside Rasa alone, and the
+  webhook's acknowledgement while Rasa is saturated (bench/scaling.py);
 - an admin's retraining (job queue → `rasa train` → evaluation) and activation time;
 - the ticket workbench on 200,000 tickets (bench/workbench.py).
 """
@@ -37,6 +39,7 @@ from sqlalchemy import func, select
 
 from bench import catalogue as catalogue_bench
 from bench import console as console_bench
+from bench import scaling as scaling_bench
 from bench import workbench as workbench_bench
 from bench.stack import Stack, descendants, free_port
 from bot.config import ROOT
@@ -652,6 +655,7 @@ def write(results: dict[str, Any]) -> None:
         f"**{start['seconds']:.1f} s**.",
         "",
         results.get("console", ""),
+        results.get("scaling", ""),
         results.get("catalogue", ""),
         results.get("workbench", ""),
     ]
@@ -701,11 +705,12 @@ def main() -> None:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     # A desk of its own (fresh database, office open around the clock), after the one above.
     results["console"] = console_bench.report(console_bench.run())
+    results["scaling"] = scaling_bench.report(scaling_bench.run())
     results["start"] = {"seconds": float("nan")} if args.skip_start else make_run_to_healthy()
     results["train_first"] = training_time(first=True)
     results["train"] = training_time()
     results["catalogue"] = catalogue_bench.report(
-        catalogue_bench.QUESTIONS,
+        catalogue_bench.QUESTION_SETS,
         catalogue_bench.SYNTHETIC_SERVICES,
         catalogue_bench.LATENCY_SEARCHES,
     )

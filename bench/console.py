@@ -681,12 +681,12 @@ def _wrap(line: str) -> str:
     return textwrap.fill(line, width=90, break_long_words=False, break_on_hyphens=False)
 
 
-def update_results(section: str, path: Path = RESULTS) -> None:
+def update_results(section: str, path: Path = RESULTS, heading: str = HEADING) -> None:
     """Replaces this bench's section of RESULTS.md (or adds it), leaving the rest as is."""
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
     lines = text.splitlines()
-    if HEADING in lines:
-        start = lines.index(HEADING)
+    if heading in lines:
+        start = lines.index(heading)
         end = next(
             (
                 i

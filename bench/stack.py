@@ -34,13 +34,23 @@ class Stack(LocalDesk):
     """The desk on free ports against `database_url` and the machine's Redis (database 8);
     its logs, metrics and any model it trains stay in a temporary folder."""
 
-    def __init__(self, database_url: str, *, rest_channel: bool = False) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        rest_channel: bool = False,
+        rasa: int = 1,
+        workers: int = 1,
+        gateways: int = 1,
+    ) -> None:
         prefix = f"deskbench{uuid.uuid4().hex[:6]}"
         self.workdir = Path(tempfile.mkdtemp(prefix="desk-bench-"))
         settings = local_settings(
             database_url,
             "redis://127.0.0.1:6379/8",
             prefix,
+            rasa=rasa,
+            gateways=gateways,
             log_level="WARNING",
             # Models a benchmark trains stay out of the project's registry.
             nlu_models_dir=self.workdir / "registry",
@@ -58,4 +68,6 @@ class Stack(LocalDesk):
             logs=self.workdir,
             env={"PROMETHEUS_MULTIPROC_DIR": str(self.workdir)},
             credentials=credentials,
+            workers=workers,
+            gateways=gateways,
         )

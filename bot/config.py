@@ -44,8 +44,24 @@ class Settings(BaseSettings):
     # Where that private Redis keeps its append-only file.
     private_redis_dir: Path = ROOT / "var" / "redis"
     redis_prefix: str = "desk"
+    # Redis Sentinel, `host:port,host:port` (bot/redis_client.py): every client asks them
+    # for the primary of REDIS_SENTINEL_SERVICE and follows fail-overs; REDIS_URL then
+    # gives only the password, database number and TLS. Empty: REDIS_URL is the Redis.
+    redis_sentinels: str = ""
+    redis_sentinel_service: str = "desk"
+    # The Sentinels' own password (their `requirepass`), when they have one.
+    redis_sentinel_password: str = ""
+    # PostgreSQL connections each process may hold: DB_POOL_SIZE kept open, DB_MAX_OVERFLOW
+    # more under load. Derive them from the process counts and max_connections
+    # (bot.db.pool_limits, docs/deploy.md "PostgreSQL connections").
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=20, ge=0)
 
     rasa_url: str = "http://127.0.0.1:5005"
+    # Several Rasa servers, comma separated (they share the tracker and lock stores in
+    # Redis): the worker spreads turns over them and fails over from one that is down.
+    # When set, RASA_URL becomes the first of them.
+    rasa_urls: str = ""
     rasa_token: str = PLACEHOLDER_RASA_TOKEN
     rasa_timeout_s: float = 20.0
     action_server_url: str = "http://127.0.0.1:5055/webhook"
@@ -127,6 +143,8 @@ class Settings(BaseSettings):
     def _refuse_placeholders(self) -> Settings:
         if not self.line_api_data_base:
             self.line_api_data_base = self.line_api_base
+        if self.rasa_urls.strip():
+            self.rasa_url = self.rasa_servers()[0]
         if self.desk_env == "production":
             placeholders = {
                 "LINE_CHANNEL_SECRET": self.line_channel_secret in {"", PLACEHOLDER_SECRET},
@@ -172,6 +190,11 @@ class Settings(BaseSettings):
                         f"https://…line.me address, not {url!r}"
                     )
         return self
+
+    def rasa_servers(self) -> list[str]:
+        """The Rasa servers: RASA_URLS when set, else RASA_URL alone."""
+        listed = [url.strip().rstrip("/") for url in self.rasa_urls.split(",") if url.strip()]
+        return listed or [self.rasa_url]
 
 
 @lru_cache

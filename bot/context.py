@@ -23,7 +23,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import queue
+from bot import queue, redis_client
 from bot.config import Settings
 from bot.db import make_engine, make_sessionmaker
 from bot.queue import EventQueue
@@ -60,15 +60,21 @@ class Context:
         redis: Redis | None = None,
     ) -> None:
         self.settings = settings
-        self.sessions = sessions or make_sessionmaker(make_engine(settings.database_url))
+        self.sessions = sessions or make_sessionmaker(
+            make_engine(
+                settings.database_url,
+                pool_size=settings.db_pool_size,
+                max_overflow=settings.db_max_overflow,
+            )
+        )
         if redis is not None:
             self.redis = redis
 
     @cached_property
     def redis(self) -> Redis:
         """The Redis client (made on first use: it connects only when used)."""
-        return Redis.from_url(
-            self.settings.redis_url,
+        return redis_client.connect(
+            self.settings,
             socket_timeout=REDIS_TIMEOUT_S,
             socket_connect_timeout=REDIS_TIMEOUT_S,
         )

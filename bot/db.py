@@ -54,8 +54,33 @@ class Base(DeclarativeBase):
     }
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets WAL and a busy timeout for the worker's writes."""
+# What one process holds at most by default (DB_POOL_SIZE + DB_MAX_OVERFLOW).
+POOL_SIZE = 10
+MAX_OVERFLOW = 20
+# Connections PostgreSQL keeps for superusers, and for the operator's psql and backups.
+RESERVED_CONNECTIONS = 5
+
+
+def pool_limits(*, max_connections: int, processes: int) -> tuple[int, int]:
+    """DB_POOL_SIZE and DB_MAX_OVERFLOW for each of `processes` processes that share a
+    PostgreSQL of `max_connections`, so that all of them at their peak never exceed it:
+    processes × (pool + overflow) ≤ max_connections − RESERVED_CONNECTIONS. Half of each
+    share stays open; the rest opens under load and closes after."""
+    share = (max_connections - RESERVED_CONNECTIONS) // max(processes, 1)
+    if share < 2:
+        raise ValueError(
+            f"{processes} processes cannot share {max_connections} connections: raise "
+            "max_connections or put PgBouncer in front"
+        )
+    kept = (share + 1) // 2
+    return kept, share - kept
+
+
+def make_engine(
+    url: str, *, pool_size: int = POOL_SIZE, max_overflow: int = MAX_OVERFLOW
+) -> Engine:
+    """An engine for `url`; SQLite gets WAL and a busy timeout for the worker's writes;
+    PostgreSQL a pool of `pool_size` connections and `max_overflow` more under load."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -71,7 +96,7 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

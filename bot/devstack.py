@@ -126,8 +126,65 @@ def rasa_env(settings: Settings) -> dict[str, str]:
         "RASA_REDIS_DB": (redis.path or "/0").lstrip("/") or "0",
         "RASA_REDIS_PASSWORD": redis.password or "",
         "RASA_REDIS_PREFIX": f"{settings.redis_prefix}rasa",
+        # endpoints.yml: Rasa's stores follow the same Sentinels (empty: the Redis above).
+        "RASA_REDIS_SENTINELS": settings.redis_sentinels,
+        "RASA_REDIS_SENTINEL_SERVICE": settings.redis_sentinel_service,
+        "RASA_REDIS_SENTINEL_PASSWORD": settings.redis_sentinel_password,
         **nlu_env(),
     }
+
+
+# Scheduling priority (nice) of the processes that answer citizens' turns. Where they
+# share cores with the gateway, a webhook's acknowledgement must not queue behind Rasa's
+# CPU-bound turns: LINE times a webhook out, while a turn a few milliseconds later costs
+# nothing (bench/RESULTS.md, "Scaling out"). The trainer lowers itself further (10).
+NICE = {"rasa": 5, "actions": 5, "worker": 5}
+
+
+def _niced(kind: str, argv: list[str]) -> list[str]:
+    """`argv` run at the priority of its kind of process (`nice` execs it: same pid)."""
+    level = NICE.get(kind, 0)
+    return ["nice", "-n", str(level), *argv] if level else argv
+
+
+def _names(name: str, count: int) -> list[str]:
+    """Process names: `worker` alone, or `worker.1` … `worker.N` (honcho's style)."""
+    return [name] if count == 1 else [f"{name}.{n}" for n in range(1, count + 1)]
+
+
+def gateway_ports(settings: Settings, count: int = 1) -> list[int]:
+    """The ports of `count` gateways: GATEWAY_PORT and the ones after it."""
+    return [settings.gateway_port + n for n in range(count)]
+
+
+def scaled(settings: Settings, *, rasa: int = 1, gateways: int = 1) -> Settings:
+    """The settings for `rasa` Rasa servers and `gateways` gateways on this machine.
+
+    Rasa servers listen on RASA_URL's port and the ones after it, unless RASA_URLS lists
+    them already; the LINE stand-in spreads webhooks over every gateway, as LINE's
+    platform does over a load balancer's replicas.
+    """
+    update: dict[str, str] = {}
+    servers = settings.rasa_servers()
+    if rasa > len(servers):
+        first = urlparse(servers[0])
+        host, port = first.hostname or "127.0.0.1", first.port or 5005
+        servers = [f"{first.scheme}://{host}:{port + n}" for n in range(rasa)]
+        update.update(rasa_urls=",".join(servers), rasa_url=servers[0])
+    if gateways > 1:
+        host = settings.gateway_host if settings.gateway_host != "0.0.0.0" else "127.0.0.1"
+        update["standin_webhook_url"] = ",".join(
+            f"http://{host}:{port}/line/webhook" for port in gateway_ports(settings, gateways)
+        )
+    return settings.model_copy(update=update)
+
+
+def worker_proc(settings: Settings, name: str = "worker") -> Proc:
+    """One worker; beside others (`worker.N`), named after WORKER_ID when it is set."""
+    env: dict[str, str] = {}
+    if name != "worker" and settings.worker_id:
+        env["WORKER_ID"] = f"{settings.worker_id}.{name.rsplit('.', 1)[1]}"
+    return Proc(name, _niced("worker", [sys.executable, "-m", "bot.worker"]), env)
 
 
 def processes(
@@ -137,10 +194,13 @@ def processes(
     with_standin: bool,
     model: Path | None = None,
     credentials: Path | None = None,
+    workers: int = 1,
+    gateways: int = 1,
 ) -> list[Proc]:
-    """The desk's processes for these settings."""
+    """The desk's processes for these settings: one Rasa server for each of
+    `settings.rasa_servers()` (sharing one action server), `workers` workers and
+    `gateways` gateways (on `gateway_ports`)."""
     python = sys.executable
-    rasa = urlparse(settings.rasa_url)
     actions = urlparse(settings.action_server_url)
     procs: list[Proc] = []
     if with_redis:
@@ -148,57 +208,60 @@ def processes(
         procs.append(redis_proc(port, settings.private_redis_dir))
     if with_standin:
         procs.append(Proc("line", [python, "-m", "bot.dev.standin"]))
-    procs.append(
-        Proc(
-            "rasa",
-            [
-                # The token comes from RASA_TOKEN (rasa_env), never the command line.
-                str(RASA_VENV / "bin" / "python"),
-                "-m",
-                "nlu.serve",
-                "run",
-                "--enable-api",
-                "--interface",
-                rasa.hostname or "127.0.0.1",
-                "--port",
-                str(rasa.port or 5005),
-                "--model",
-                str(model or active_model_path(settings)),
-                "--endpoints",
-                str(ROOT / "endpoints.yml"),
-                "--credentials",
-                str(credentials or ROOT / "credentials.yml"),
-            ],
-            rasa_env(settings),
-        )
-    )
+    servers = settings.rasa_servers()
+    for name, url in zip(_names("rasa", len(servers)), servers, strict=True):
+        rasa = urlparse(url)
+        argv = [
+            # The token comes from RASA_TOKEN (rasa_env), never the command line.
+            str(RASA_VENV / "bin" / "python"),
+            "-m",
+            "nlu.serve",
+            "run",
+            "--enable-api",
+            "--interface",
+            rasa.hostname or "127.0.0.1",
+            "--port",
+            str(rasa.port or 5005),
+            "--model",
+            str(model or active_model_path(settings)),
+            "--endpoints",
+            str(ROOT / "endpoints.yml"),
+            "--credentials",
+            str(credentials or ROOT / "credentials.yml"),
+        ]
+        procs.append(Proc(name, _niced("rasa", argv), rasa_env(settings)))
+    argv = [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions.port or 5055)]
     procs.append(
         Proc(
             "actions",
-            [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions.port or 5055)],
-            {"SANIC_HOST": actions.hostname or "127.0.0.1"},
+            _niced("actions", argv),
+            # DESK_WARM: the catalogue's index is built at start, not at the first question.
+            {"SANIC_HOST": actions.hostname or "127.0.0.1", "DESK_WARM": "1"},
         )
     )
-    procs.append(Proc("worker", [python, "-m", "bot.worker"]))
+    procs += [worker_proc(settings, name) for name in _names("worker", workers)]
     # Retrains the NLU model on request, one at a time (an RQ worker).
     procs.append(Proc("trainer", [python, "-m", "bot.cli", "nlu", "worker"]))
-    procs.append(
-        Proc(
-            "gateway",
-            [
-                python,
-                "-m",
-                "uvicorn",
-                "bot.main:create_app",
-                "--factory",
-                "--host",
-                settings.gateway_host,
-                "--port",
-                str(settings.gateway_port),
-                "--no-access-log",
-            ],
+    for name, port in zip(
+        _names("gateway", gateways), gateway_ports(settings, gateways), strict=True
+    ):
+        procs.append(
+            Proc(
+                name,
+                [
+                    python,
+                    "-m",
+                    "uvicorn",
+                    "bot.main:create_app",
+                    "--factory",
+                    "--host",
+                    settings.gateway_host,
+                    "--port",
+                    str(port),
+                    "--no-access-log",
+                ],
+            )
         )
-    )
     return procs
 
 

@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gateway = Gateway(
             intake=EventIntake(sessions=context.sessions, queue=context.queue),
             rasa=RasaClient(
-                base_url=settings.rasa_url,
+                base_urls=settings.rasa_servers(),
                 token=settings.rasa_token,
                 timeout_s=settings.rasa_timeout_s,
             ),

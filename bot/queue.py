@@ -148,6 +148,19 @@ class EventQueue:
         age = 0.0 if oldest_ms is None else max(0.0, time.time() - oldest_ms / 1000)
         return Depth(waiting=waiting, oldest_age_s=age)
 
+    async def oldest(self) -> dict[int, float]:
+        """When the oldest entry still in each partition was queued (seconds since the
+        epoch), for the partitions that hold any."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for partition in range(self.partitions):
+                pipe.xrange(self.stream(partition), count=1)
+            firsts = await pipe.execute()
+        return {
+            partition: int(_text(first[0][0]).split("-", 1)[0]) / 1000
+            for partition, first in enumerate(firsts)
+            if first
+        }
+
     # Partition leases -------------------------------------------------------------
 
     def _lease_key(self, partition: int) -> str:
@@ -158,11 +171,26 @@ class EventQueue:
         key = self._lease_key(partition)
         if await self.redis.set(key, owner, nx=True, px=ttl_ms):
             return True
-        return bool(await self.redis.eval(_RENEW, 1, key, owner, ttl_ms))
+        return await self.renew(partition, owner, ttl_ms)
+
+    async def renew(self, partition: int, owner: str, ttl_ms: int) -> bool:
+        """Keeps the partition for `owner` if it still holds it (never takes it)."""
+        return bool(await self.redis.eval(_RENEW, 1, self._lease_key(partition), owner, ttl_ms))
 
     async def release(self, partition: int, owner: str) -> None:
         """Gives the partition back, if `owner` still holds it."""
         await self.redis.eval(_RELEASE, 1, self._lease_key(partition), owner)
+
+
+def share(workers: list[str], partitions: int, owner: str) -> set[int]:
+    """The partitions `owner` should hold while `workers` are alive: partition i goes to
+    the (i mod n)-th worker by id, so every worker computes the same split (8 partitions
+    over 3 workers: 3, 3 and 2). A worker joining or leaving changes who holds some
+    partitions, never which partition a citizen's events go to."""
+    ordered = sorted(set(workers))
+    if owner not in ordered:
+        return set()
+    return {p for p in range(partitions) if ordered[p % len(ordered)] == owner}
 
 
 def _text(value: Any) -> str:

@@ -15,7 +15,10 @@ from collections import OrderedDict
 from typing import Any
 
 from rasa.core.tracker_store import RedisTrackerStore
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from nlu.stores import primary_client, take_sentinel_options
 
 FALLBACK = "nlu_fallback"
 # Senders whose latest parse was not taken yet (another channel, an action-only turn).
@@ -51,7 +54,22 @@ TURN_TTL_S = 3600
 class DeskRedisTrackerStore(RedisTrackerStore):
     """RedisTrackerStore that notes each saved turn's NLU result for the desk channel,
     and keeps each finished turn's answer so that a retried message is answered again
-    from it instead of being processed twice (nlu/channel.py)."""
+    from it instead of being processed twice (nlu/channel.py). With `sentinels` in
+    endpoints.yml it reaches Redis through Sentinel (nlu/stores.py)."""
+
+    def __init__(self, domain: Domain, **options: Any) -> None:
+        sentinel = take_sentinel_options(options)
+        super().__init__(domain, **options)
+        following = primary_client(
+            sentinel,
+            db=options.get("db", 0),
+            username=options.get("username"),
+            password=options.get("password"),
+            ssl=bool(options.get("use_ssl", False)),
+            decode_responses=True,
+        )
+        if following is not None:
+            self.red = following
 
     def _turn_key(self, sender_id: str, message_id: str) -> str:
         # Beside the trackers, not among them (Rasa lists every key under its prefix as

@@ -51,11 +51,13 @@ from actions.complaint.slots import (
     REQUESTED,
     SKIP,
     SKIP_WORDS,
+    SUMMARY_TYPE,
     THAILAND,
     TYPE,
     YES_WORDS,
 )
 from actions.complaint.texts import Reply
+from bot.conversations.words import is_cancel
 from bot.tickets import cards
 from bot.tickets.lifecycle import COMPLAINT_TYPES
 from nlu.entities.extract import extract_entities
@@ -229,18 +231,24 @@ def control(
 ) -> Answer | None:
     """Cancel, a person, change the type, edit a field; None when the message is none of
     these (it is then the answer to the current question)."""
-    if intent == "cancel" or CANCEL_WORDS.match(_clean(text)):
+    if _cancels(text, intent, slots):
+        given = entities.get("intake")
+        if given and given != slots.get(INTAKE):
+            # The cancel button of an earlier summary: this intake goes on.
+            return _unchanged(slots, texts.say(texts.OLD_CANCEL_BUTTON))
         return Answer({OUTCOME: "cancelled"})
     if intent == "request_human" and (text is None or confidence >= HANDOFF_CONFIDENCE):
         return Answer({OUTCOME: "handoff"})  # a person is asked for, not an answer
     if intent == "complaint_change_type":
-        return Answer({EDITING: "type"}, [texts.line(cards.type_choice_message())])
+        return _choose_type(slots)
     chosen = entities.get(TYPE)
     if intent == "complaint_set_type" and chosen in COMPLAINT_TYPES:
         return Answer(
             {TYPE: chosen, EDITING: None}, [texts.say(texts.type_changed(cards.type_label(chosen)))]
         )
     if intent == "complaint_edit_field" and entities.get("field"):
+        if entities["field"] == TYPE:
+            return _choose_type(slots)
         return edit(entities["field"])
     later = slots.get(REQUESTED) in {DUPLICATE, PHOTOS, PHONE, CONSENT, OUTCOME}
     if later and text and intent in COMPLAINT_TYPES and confidence >= NEW_COMPLAINT_CONFIDENCE:
@@ -250,6 +258,27 @@ def control(
             [texts.say(texts.one_at_a_time(cards.type_label(intent)))],
         )
     return None
+
+
+def _cancels(text: str | None, intent: str, slots: Slots) -> bool:
+    """Whether the message stops the intake: "ยกเลิก…", an everyday variant said whole,
+    or what the model reads as cancel, except "พอแล้ว" to the photo question (enough
+    photos, not enough of the report)."""
+    typed = _clean(text)
+    if CANCEL_WORDS.match(typed):
+        return True
+    if slots.get(REQUESTED) == PHOTOS and DONE_WORDS.match(typed):
+        return False
+    return intent == "cancel" or is_cancel(text)
+
+
+def _choose_type(slots: Slots) -> Answer:
+    """The type list: said now at an early question (which is asked again below it);
+    from the summary it is the question itself (ActionAskOutcome), so the summary with
+    the old type is not shown again until a type is chosen."""
+    if slots.get(REQUESTED) == OUTCOME:
+        return Answer({EDITING: SUMMARY_TYPE})
+    return Answer({EDITING: "type"}, [texts.line(cards.type_choice_message())])
 
 
 def edit(field: str) -> Answer:
@@ -332,7 +361,7 @@ def location(
         }
         if province:
             updates[PROVINCE_SLOT], updates[DISTRICT_SLOT] = province, district
-    elif text and SKIP_WORDS.match(text.strip()):
+    elif (intent == "deny" and text is None) or (text and SKIP_WORDS.match(text.strip())):
         updates = {LOCATION: SKIP}
     elif text:
         province, district = places(text)
@@ -434,6 +463,9 @@ def outcome(text: str | None, entities: Entities, intent: str, slots: Slots) -> 
     given = entities.get("intake")
     if given and given != slots.get(INTAKE):
         return _unchanged(slots, texts.say(texts.OLD_SUMMARY_BUTTON))
+    if slots.get(EDITING) == SUMMARY_TYPE and intent != "complaint_confirm":
+        # Choosing a type, the summary out of sight: "ใช่" or "โอเค" confirms nothing.
+        return _unchanged(slots)
     if intent in {"complaint_confirm", "affirm"} or (text and YES_WORDS.match(text.strip())):
         return Answer({OUTCOME: "confirmed"})
     if intent == "complaint_edit" or (text and text.strip().startswith(EDIT_WORD)):
@@ -472,6 +504,6 @@ def rating_comment(text: str | None, intent: str) -> str:
     """Any words are the comment; "no", "cancel", a skip word or a button skips it."""
     if intent in {"deny", "cancel"} or not text or SKIP_WORDS.match(text.strip()):
         return SKIP
-    if CANCEL_WORDS.match(text.strip()):
+    if CANCEL_WORDS.match(text.strip()) or is_cancel(text):
         return SKIP
     return text.strip()

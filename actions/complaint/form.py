@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Mapping
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -30,6 +31,8 @@ from actions.complaint.slots import (
     DESCRIPTION,
     DUPLICATE,
     DUPLICATE_OF,
+    FIRST,
+    INTAKE,
     INTAKE_SLOTS,
     LOCATION,
     NEXT_TEXT,
@@ -41,6 +44,7 @@ from actions.complaint.slots import (
     PHOTO_IDS,
     PHOTOS,
     REQUESTED,
+    TYPE,
 )
 from actions.handoff import hand_off
 from bot.config import Settings
@@ -53,6 +57,28 @@ DomainDict = dict[str, Any]
 def _reset() -> list[EventType]:
     """Forgets the previous intake."""
     return [SlotSet(slot, None) for slot in INTAKE_SLOTS]
+
+
+def expired_intake(
+    slots: Mapping[str, Any], *, cancel: bool
+) -> tuple[list[texts.Reply], list[EventType]]:
+    """An intake the conversation's time-out cut short (its slots are still there, the
+    form is not): a button or answer of it is told so, and offered to go on with the
+    same type and words, which wait as when the desk asks; "ยกเลิก" just ends it."""
+    forget = [*_reset(), SlotSet(REQUESTED, None)]
+    if cancel:
+        return [texts.say(texts.CANCELLED)], forget
+    complaint_type = str(slots.get(TYPE) or answers.DEFAULT_TYPE)
+    words = slots.get(DESCRIPTION) or slots.get(FIRST)
+    buttons = [
+        {
+            "title": texts.NEXT_YES,
+            "payload": cards.payload("complaint_set_type", complaint_type=complaint_type),
+        },
+        {"title": texts.NEXT_NO, "payload": "/deny"},
+    ]
+    reply = texts.say(texts.expired(cards.type_label(complaint_type)), buttons)
+    return [reply], [*forget, SlotSet(ASKED_TEXT, words or None), SlotSet(ASKED_FROM, None)]
 
 
 class ActionStartComplaint(OnDesk, Action):
@@ -196,6 +222,12 @@ class ActionFormButtonOutside(OnDesk, Action):
             utter(dispatcher, [texts.line(cards.type_choice_message())])
             return []
         intake_id = message.entities.get("intake")
+        left = tracker.get_slot(INTAKE)
+        if left and intake_id in {None, left}:
+            # A button of the intake the time-out cut short: say so, offer to go on.
+            replies, events = expired_intake(tracker.slots, cancel=False)
+            utter(dispatcher, replies)
+            return events
         sender = tracker.sender_id
 
         def filed(session: Session) -> str | None:

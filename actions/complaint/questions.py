@@ -15,7 +15,14 @@ from sqlalchemy.orm import Session
 
 from actions.complaint import summary, texts
 from actions.complaint.shell import OnDesk, agency_name, utter
-from actions.complaint.slots import DUPLICATE_OF, EDITING, PHOTO_IDS, PROVINCE_SLOT, TYPE
+from actions.complaint.slots import (
+    DUPLICATE_OF,
+    EDITING,
+    PHOTO_IDS,
+    PROVINCE_SLOT,
+    SUMMARY_TYPE,
+    TYPE,
+)
 from bot.tickets import cards
 from bot.tickets import service as tickets
 
@@ -157,9 +164,13 @@ class ActionAskOutcome(OnDesk, Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Shows where the ticket will go before the citizen confirms (or what to edit)."""
+        """Shows where the ticket will go before the citizen confirms (or what to edit,
+        or, changing the type, the list of types: not the summary with the old one)."""
         if tracker.get_slot(EDITING) == "choose":
             utter(dispatcher, [summary.edit_choices()])
+            return []
+        if tracker.get_slot(EDITING) == SUMMARY_TYPE:
+            utter(dispatcher, summary.type_choices())
             return []
         slots = tracker.slots
         route = self.desk.router.route(

@@ -27,6 +27,10 @@ PHOTO_IDS = "complaint_photo_ids"
 DUPLICATE_OF = "complaint_duplicate_of"
 EDITING = "complaint_editing"
 FIRST = "complaint_first_words"
+# What the citizen is changing (EDITING): "choose" (the summary's list of what to edit),
+# "type" (the type list, at an early question), SUMMARY_TYPE (the type, from the
+# summary: the list is that question until a type is chosen or kept).
+SUMMARY_TYPE = "summary_type"
 # Asking when unsure: the citizen's words while they choose what they meant, and the
 # model's reading they were asked about (a different choice becomes an NLU label).
 ASKED_TEXT = "complaint_asked_text"
@@ -93,5 +97,7 @@ DONE_WORDS = re.compile(
 )
 YES_WORDS = re.compile(r"^(ใช่|ได้|ยินยอม|ตกลง|โอเค|ok|yes|ยืนยัน|ถูกต้อง|ส่งเลย|เอา)", re.I)
 NO_WORDS = re.compile(r"^(ไม่|no|ปฏิเสธ|ไม่ยินยอม|ไม่เอา|ไม่ต้อง)", re.I)
+# "ยกเลิก…" at the start of an answer stops the intake (bot.conversations.words also
+# reads the everyday variants said whole: "ไม่เอาแล้ว", "พอแล้วค่ะ").
 CANCEL_WORDS = re.compile(r"^(ยกเลิก|cancel|ไม่แจ้งแล้ว|เลิก)", re.I)
 EDIT_WORD = "แก้"  # "แก้ไข", "แก้ที่อยู่": the summary's "edit" typed

@@ -76,6 +76,18 @@ def edit_choices() -> Reply:
     return texts.ask(texts.ASK_EDIT, buttons)
 
 
+def type_choices() -> list[Reply]:
+    """Changing the type from the summary: every type, and a way back to the summary."""
+    keep = {
+        "title": texts.KEEP_TYPE,
+        "payload": cards.payload("complaint_edit_field", field="none"),
+    }
+    return [
+        texts.line(cards.type_choice_message()),
+        texts.ask(texts.CHOOSE_TYPE_FROM_SUMMARY, [keep]),
+    ]
+
+
 def summary(slots: Slots, *, agency_name: str) -> Reply:
     """The card the citizen checks before filing: where it goes, confirm, edit, cancel."""
     return texts.line(

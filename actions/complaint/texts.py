@@ -50,6 +50,25 @@ CHANGE_TYPE_BUTTON: Button = {
 # Buttons of a form that is over (or of an earlier one).
 OLD_SUMMARY_BUTTON = "ปุ่มนั้นเป็นของเรื่องที่แจ้งก่อนหน้านี้ค่ะ สำหรับเรื่องนี้ กดปุ่มบนสรุปล่าสุดด้านล่างได้เลยนะคะ"
 STALE_NO_TICKET = "ปุ่มนี้เป็นของการแจ้งเรื่องที่จบไปแล้วค่ะ ถ้าต้องการแจ้งเรื่อง พิมพ์เล่าปัญหาที่พบได้เลยนะคะ"
+OLD_CANCEL_BUTTON = (
+    "ปุ่มนั้นเป็นของเรื่องที่แจ้งก่อนหน้านี้ค่ะ เรื่องที่กำลังแจ้งอยู่ยังไม่ได้ยกเลิกนะคะ หากต้องการยกเลิก พิมพ์ว่า ยกเลิก ได้เลยค่ะ"
+)
+
+
+def filed_not_cancelled(ticket_id: str) -> str:
+    """The cancel button of a summary whose complaint was filed: nothing is cancelled."""
+    return (
+        f"เรื่องนี้ส่งถึงหน่วยงานแล้วค่ะ หมายเลข {ticket_id} จึงยกเลิกจากปุ่มนี้ไม่ได้ "
+        "หากไม่ต้องการให้ดำเนินการต่อ แจ้งเจ้าหน้าที่ได้เลยนะคะ"
+    )
+
+
+def expired(label: str) -> str:
+    """A button or answer of an intake the conversation's time-out left unfinished."""
+    return (
+        f"ขออภัยค่ะ การแจ้งเรื่อง “{label}” ที่ค้างไว้หมดเวลาไปแล้ว "
+        "น้องยังไม่ได้ส่งเรื่องนี้ให้หน่วยงานนะคะ จะแจ้งต่อเลยไหมคะ"
+    )
 
 
 def already_filed(ticket_id: str) -> str:
@@ -85,6 +104,13 @@ ASK_READING = "ขอโทษค่ะ น้องไม่แน่ใจว�
 READING_SERVICE = "ถามวิธีขอรับบริการ"  # a chip: at most 20 characters
 READING_OTHER: Button = {"title": "เรื่องอื่น", "payload": "/complaint_change_type"}
 CHOOSE_TYPE = "เลือกประเภทเรื่องได้เลยค่ะ"
+# Changing the type from the summary: the list is the question.
+CHOOSE_TYPE_FROM_SUMMARY = (
+    "เลือกประเภทที่ถูกต้องจากรายการด้านบนได้เลยค่ะ ถ้าประเภทเดิมถูกแล้ว กด “ไม่เปลี่ยนแล้ว” นะคะ"
+)
+KEEP_TYPE = "ไม่เปลี่ยนแล้ว"
+# Answers to a question of the desk's that is no longer waiting (outside any form).
+CHOOSE_AGAIN = "ขอให้เลือกอีกครั้งนะคะ ว่าเป็นเรื่องประเภทไหน น้องจะได้ส่งถึงหน่วยงานที่ถูกต้องค่ะ"
 
 
 def started(label: str, anonymous_hint: str) -> str:
@@ -111,7 +137,8 @@ ASK_LOCATION = (
 )
 LOCATION_BUTTONS: tuple[Button, ...] = (
     {"title": "ส่งตำแหน่งปัจจุบัน", "payload": "@location"},
-    {"title": "ข้าม", "payload": "ข้าม"},
+    # A postback (not the word as a message): tapped after the form, it is still a "no".
+    {"title": "ข้าม", "payload": "/deny"},
 )
 ASK_DUPLICATE = (
     "มีคนแจ้งเรื่องแบบเดียวกันในบริเวณนี้ไว้แล้วค่ะ ร่วมแจ้งเรื่องนี้ (+1) "

@@ -41,13 +41,17 @@ AGENCY_THRESHOLD = 0.35
 FLOOR = 0.5
 
 
+_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class CatalogueError(ValueError):
     """The catalogue data is wrong; the message names the file and the service."""
 
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's loader where the wheel has it: ten times faster on the whole catalogue.
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)  # noqa: S506
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise CatalogueError(f"{path}: cannot read: {error}") from error
 

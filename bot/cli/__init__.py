@@ -7,6 +7,7 @@ import shutil
 import threading
 import time
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import urlparse
 
 import httpx
@@ -119,12 +120,18 @@ def _announce_when_ready(settings: Settings, started: float) -> None:
 
 
 @app.command()
-def run() -> None:
+def run(
+    workers: Annotated[
+        int, typer.Option(min=1, help="Workers (they share the queue's partitions).")
+    ] = 1,
+    rasa: Annotated[int, typer.Option(min=1, help="Rasa servers, on RASA_URL's port on.")] = 1,
+    gateways: Annotated[int, typer.Option(min=1, help="Gateways, on GATEWAY_PORT on.")] = 1,
+) -> None:
     """Runs the whole desk on this machine (what `make run` does)."""
     from bot.supervisor import Supervisor
 
     started = time.monotonic()
-    settings = Settings()
+    settings = devstack.scaled(Settings(), rasa=rasa, gateways=gateways)
     with_redis = not settings.redis_url
     if with_redis:
         settings.redis_url = devstack.private_redis_url(settings.private_redis_port)
@@ -136,7 +143,11 @@ def run() -> None:
     env = devstack.base_env(settings, extra)
     manager = Supervisor()
     procs = devstack.processes(
-        settings, with_redis=with_redis, with_standin=_local(settings.line_api_base)
+        settings,
+        with_redis=with_redis,
+        with_standin=_local(settings.line_api_base),
+        workers=workers,
+        gateways=gateways,
     )
     for proc in procs:
         manager.add_process(proc.name, proc.command, env={**env, **proc.env}, cwd=str(ROOT))

@@ -8,6 +8,7 @@ prefix the caller names, and free ports, so several stacks never meet.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import subprocess
 import time
@@ -29,6 +30,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def free_ports(count: int) -> int:
+    """The first of `count` consecutive free TCP ports on 127.0.0.1."""
+    for _ in range(100):
+        first = free_port()
+        with contextlib.ExitStack() as held:
+            try:
+                for port in range(first, first + count):
+                    held.enter_context(socket.socket()).bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return first
+    raise RuntimeError(f"no {count} consecutive free ports")
+
+
 def wait_for(check: Callable[[], Any], timeout: float, what: str, every: float = 0.1) -> Any:
     """Polls `check` until it returns something truthy; fails with `what` on timeout."""
     deadline = time.monotonic() + timeout
@@ -42,16 +57,24 @@ def wait_for(check: Callable[[], Any], timeout: float, what: str, every: float =
 
 
 def local_settings(
-    database_url: str, redis_url: str, redis_prefix: str, **overrides: Any
+    database_url: str,
+    redis_url: str,
+    redis_prefix: str,
+    *,
+    rasa: int = 1,
+    gateways: int = 1,
+    **overrides: Any,
 ) -> Settings:
-    """Settings for a stack on free ports against `database_url` and `redis_url`."""
-    gateway, standin, rasa, actions = (free_port() for _ in range(4))
+    """Settings for a stack on free ports against `database_url` and `redis_url`, with
+    `rasa` Rasa servers and `gateways` gateways (bot.devstack.scaled)."""
+    gateway, rasa_port = free_ports(gateways), free_ports(rasa)
+    standin, actions = free_port(), free_port()
     values: dict[str, Any] = {
         "desk_env": "test",
         "database_url": database_url,
         "redis_url": redis_url,
         "redis_prefix": redis_prefix,
-        "rasa_url": f"http://127.0.0.1:{rasa}",
+        "rasa_url": f"http://127.0.0.1:{rasa_port}",
         "action_server_url": f"http://127.0.0.1:{actions}/webhook",
         "line_api_base": f"http://127.0.0.1:{standin}",
         "standin_port": standin,
@@ -60,7 +83,7 @@ def local_settings(
         "worker_id": f"{redis_prefix}-worker",
         **overrides,
     }
-    return Settings(**values)
+    return devstack.scaled(Settings(**values), rasa=rasa, gateways=gateways)
 
 
 class LocalDesk:
@@ -74,20 +97,36 @@ class LocalDesk:
         env: dict[str, str] | None = None,
         model: Path | None = None,
         credentials: Path | None = None,
+        workers: int = 1,
+        gateways: int = 1,
     ) -> None:
         self.settings = settings
         self.logs = logs
         self.env = devstack.base_env(settings, env or {})
         procs = devstack.processes(
-            settings, with_redis=False, with_standin=True, model=model, credentials=credentials
+            settings,
+            with_redis=False,
+            with_standin=True,
+            model=model,
+            credentials=credentials,
+            workers=workers,
+            gateways=gateways,
         )
         self.procs = {p.name: p for p in procs}
         self.running: dict[str, subprocess.Popen[bytes]] = {}
+        self.gateways = [
+            f"http://127.0.0.1:{port}" for port in devstack.gateway_ports(settings, gateways)
+        ]
 
     @property
     def gateway(self) -> str:
-        """Base URL of the gateway."""
-        return f"http://127.0.0.1:{self.settings.gateway_port}"
+        """Base URL of the (first) gateway."""
+        return self.gateways[0]
+
+    def add_worker(self, name: str) -> None:
+        """Starts one more worker (`worker.N`), as an operator scaling out would."""
+        self.procs[name] = devstack.worker_proc(self.settings, name)
+        self.start(name)
 
     @property
     def line(self) -> str:

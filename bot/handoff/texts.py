@@ -2,7 +2,8 @@
 
 The same voice as bot/messages.py and domain.yml: polite, warm, plain Thai; the bot
 calls itself น้อง and ends with ค่ะ/คะ. Buttons are postbacks the gateway itself handles
-(`action=...`), never sent to Rasa.
+(`action=...`, never sent to Rasa), but for the offer of a person again, which asks
+Rasa (`/request_human`) as the menu does.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ LEAVE_PROMPT = (
 )
 LEAVE_TEXT_ONLY = "รบกวนพิมพ์ข้อความที่ต้องการฝากเป็นตัวหนังสือนะคะ หรือกด “ไม่ฝากแล้ว” ได้ค่ะ"
 LEAVE_STOPPED = "ไม่เป็นไรค่ะ กลับมาคุยกับน้องได้เลยนะคะ"
+LEAVE_CANCELLED = "ยกเลิกการฝากข้อความแล้วค่ะ น้องไม่ได้บันทึกอะไรไว้ กลับมาคุยกับน้องได้เลยนะคะ"
 
 
 def _chip(label: str, data: str, display: str) -> dict[str, Any]:
@@ -162,6 +164,16 @@ def filed_by_staff(ticket_id: str, agency_name: str, due: str) -> str:
     )
 
 
+def _rating_chips(handoff_id: int) -> dict[str, Any]:
+    """1–5 for the chat that just ended."""
+    return {
+        "items": [
+            _chip(label, f"action=rate_handoff&h={handoff_id}&score={score}", f"ให้คะแนน {label}")
+            for score, label in RATING_CHOICES
+        ]
+    }
+
+
 def ended(handoff_id: int) -> list[dict[str, Any]]:
     """The agent ended the conversation: back to the bot, and a 1–5 rating."""
     return [
@@ -171,16 +183,37 @@ def ended(handoff_id: int) -> list[dict[str, Any]]:
                 "เจ้าหน้าที่ปิดการสนทนานี้แล้วค่ะ ตอนนี้กลับมาคุยกับน้องได้ตามเดิม\n"
                 "รบกวนให้คะแนนการบริการของเจ้าหน้าที่ครั้งนี้หน่อยนะคะ"
             ),
-            "quickReply": {
-                "items": [
-                    _chip(
-                        label,
-                        f"action=rate_handoff&h={handoff_id}&score={score}",
-                        f"ให้คะแนน {label}",
-                    )
-                    for score, label in RATING_CHOICES
-                ]
-            },
+            "quickReply": _rating_chips(handoff_id),
+        }
+    ]
+
+
+def thanked_after_end(handoff_id: int) -> dict[str, Any]:
+    """The citizen thanks the agent who just ended the chat: welcome, and the rating
+    asked once more (the reply hides the end notice's chips)."""
+    return {
+        "type": "text",
+        "text": (
+            "ยินดีค่ะ 😊 ขอบคุณที่ติดต่อมานะคะ ถ้าสะดวก ช่วยให้คะแนนการบริการของเจ้าหน้าที่ครั้งนี้ด้วยนะคะ "
+            "หากมีเรื่องอื่นให้ช่วย พิมพ์มาได้เลยค่ะ"
+        ),
+        "quickReply": _rating_chips(handoff_id),
+    }
+
+
+AGAIN_CHIP = _chip("คุยกับเจ้าหน้าที่", "/request_human", "ขอคุยกับเจ้าหน้าที่อีกครั้ง")
+
+
+def offer_again() -> list[dict[str, Any]]:
+    """The citizen says their matter is not done after staff ended the chat."""
+    return [
+        {
+            "type": "text",
+            "text": (
+                "ขออภัยค่ะ ถ้าเรื่องยังไม่เรียบร้อย น้องส่งต่อให้เจ้าหน้าที่อีกครั้งได้เลยนะคะ "
+                "กด “คุยกับเจ้าหน้าที่” ด้านล่าง หรือพิมพ์เล่าเพิ่มให้น้องฟังก็ได้ค่ะ"
+            ),
+            "quickReply": {"items": [AGAIN_CHIP]},
         }
     ]
 

@@ -248,16 +248,17 @@ def worker() -> None:
     """The training worker (RQ): one training at a time (`make run` starts it)."""
     import os
 
-    from redis import Redis
     from rq import Worker
 
+    from bot import redis_client
     from bot.teaching import training
 
     # Training is background work: at a lower priority (inherited by `rasa train`), it
     # never slows the answers citizens wait for, nor the desk's start-up.
     os.nice(10)
     settings = _settings()
-    Worker([training.queue_name(settings)], connection=Redis.from_url(settings.redis_url)).work()
+    connection = redis_client.connect(settings, asyncio=False)
+    Worker([training.queue_name(settings)], connection=connection).work()
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ from rq import Queue
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import redis_client
 from bot.config import ROOT, Settings, get_settings
 from bot.db import aware, make_engine, make_sessionmaker, unit_of_work, utcnow
 from bot.devstack import RASA_VENV, active_model_file, active_model_path, nlu_env
@@ -76,7 +77,7 @@ def fingerprint(paths: Iterable[Path], extra: str = "") -> str:
 
 
 def _redis(settings: Settings) -> Redis:
-    return Redis.from_url(settings.redis_url)
+    return redis_client.connect(settings, asyncio=False)
 
 
 def enqueue_training(
@@ -175,7 +176,13 @@ def _run(argv: list[str], settings: Settings, on_line: Any, log: deque[str]) -> 
 def train_job(model_id: int) -> str:
     """Trains and evaluates one model (runs in the RQ worker); its final status."""
     settings = get_settings()
-    sessions = make_sessionmaker(make_engine(settings.database_url))
+    sessions = make_sessionmaker(
+        make_engine(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+        )
+    )
     lock = _redis(settings).lock(f"{settings.redis_prefix}nlu-training-lock", timeout=1800)
     with lock:
         try:
@@ -426,14 +433,16 @@ def activate(
         if not (reason or "").strip():
             raise ActivationRefused("forcing needs a reason", worse)
     started = time.perf_counter()
-    response = httpx.put(
-        f"{settings.rasa_url}/model",
-        params={"token": settings.rasa_token},
-        json={"model_file": path},
-        timeout=300,
-    )
-    if response.status_code >= 300:
-        raise ActivationRefused(f"Rasa could not load the model (HTTP {response.status_code})")
+    # Every Rasa server runs the active model (they answer any citizen's turn).
+    for server in settings.rasa_servers():
+        response = httpx.put(
+            f"{server}/model",
+            params={"token": settings.rasa_token},
+            json={"model_file": path},
+            timeout=300,
+        )
+        if response.status_code >= 300:
+            raise ActivationRefused(f"Rasa could not load the model (HTTP {response.status_code})")
     took = time.perf_counter() - started
     settings.nlu_work_dir.mkdir(parents=True, exist_ok=True)
     active_model_file(settings).write_text(path)

@@ -148,7 +148,7 @@ def summary_message(
                     primary=True,
                 ),
                 _action_button("แก้ไข", payload("complaint_edit", **which), "ขอแก้ไข"),
-                _action_button("ยกเลิก", payload("cancel"), "ยกเลิก"),
+                _action_button("ยกเลิก", payload("cancel", **which), "ยกเลิก"),
             ],
         },
     }

@@ -7,6 +7,7 @@ import time
 
 import redis
 
+from bot import redis_client
 from bot.config import get_settings
 from bot.worker.runner import heartbeat_key
 
@@ -14,7 +15,7 @@ from bot.worker.runner import heartbeat_key
 def main() -> int:
     """0 if any worker beat within three heartbeats, else 1."""
     settings = get_settings()
-    client = redis.Redis.from_url(settings.redis_url, socket_timeout=2)
+    client = redis_client.connect(settings, asyncio=False, socket_timeout=2)
     try:
         since = time.time() - 3 * settings.worker_heartbeat_s
         beats = client.zrangebyscore(heartbeat_key(settings.redis_prefix), since, "+inf")

@@ -5,7 +5,6 @@ citizen may then type about what was wrong. Counted per entry for its owner agen
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -13,14 +12,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.catalogue import store
 from bot.catalogue.models import ServiceFeedback
+from bot.conversations import words as words_
 from bot.conversations.service import citizen_by_line_id
 from bot.db import aware, unit_of_work, utcnow
 
 # How long after "ข้อมูลไม่ถูกต้อง" the citizen's next message is read as their note.
 NOTE_WINDOW = timedelta(minutes=10)
 MAX_NOTE = 500
-_PARTICLES = re.compile(r"\s*(ค่ะ|คะ|ครับ|จ้า|นะ)+\s*$")
-SKIP = frozenset({"ข้าม", "ไม่มี", "ยกเลิก", "ไม่เป็นไร", "skip"})
+# Besides "ยกเลิก" and its variants (bot.conversations.words): "no note".
+SKIP = frozenset({"ข้าม", "ไม่มี", "ไม่เป็นไร", "skip"})
 THANKS = {
     "helpful": "ขอบคุณที่บอกน้องนะคะ 😊 ถ้ามีเรื่องอื่นให้ช่วย พิมพ์มาได้เลยค่ะ",
     "unhelpful": (
@@ -63,7 +63,7 @@ def take_note(sessions: sessionmaker[Session], line_user_id: str, text: str) -> 
         if awaited is None:
             return None
         words = text.strip()
-        if _PARTICLES.sub("", words.casefold()) in SKIP:
+        if words_.is_cancel(words) or words_.plain(words) in SKIP:
             awaited.note = None
             return SKIPPED
         awaited.note = words[:MAX_NOTE]

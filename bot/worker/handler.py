@@ -12,6 +12,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import messages, metrics
 from bot.config import Settings
 from bot.conversations.models import ConversationHandler
+from bot.conversations.words import is_cancel
 from bot.db import unit_of_work, utcnow
 from bot.handoff import service as handoffs
 from bot.handoff import taps
@@ -148,14 +150,17 @@ class Handler:
 
     # Steps shared by the dispatch table ------------------------------------------
 
-    async def ask_rasa(self, event: EventView, text: str) -> str:
-        """Sends the citizen's message to Rasa and sends back what it answers."""
+    async def ask_rasa(
+        self, event: EventView, text: str, context: dict[str, Any] | None = None
+    ) -> str:
+        """Sends the citizen's message to Rasa and sends back what it answers
+        (`context`: what the gateway knows of the moment, for the actions to read)."""
         user_id = event.line_user_id or ""
         started = time.perf_counter()
         # The event id lets Rasa answer a retry from the try that got through; a tap
         # during a staff chat is answered briefly (no follow-up question: the citizen's
         # next words go to the agent).
-        metadata: dict[str, Any] = {"event_id": event.id}
+        metadata: dict[str, Any] = {**(context or {}), "event_id": event.id}
         if event.handler == ConversationHandler.STAFF:
             metadata["staff_chat"] = True
         asking = asyncio.ensure_future(self.rasa.send(sender=user_id, text=text, metadata=metadata))
@@ -366,11 +371,18 @@ async def _text(handler: Handler, event: EventView) -> str:
     if noted is not None:  # what was wrong on a service card, asked for just before
         return await handler.answer(event, [{"type": "text", "text": noted}])
     window = timedelta(days=handler.settings.reopen_window_days)
-    picked = await handler._db(
+    read: choices.Typed = await handler._db(
         partial(choices.choice_for, reopen_window=window), event.line_user_id or "", text
     )
+    picked = read.payload
+    if picked is not None and not picked.startswith("/"):
+        # The typed words pick one of the gateway's own chips: do what its tap does.
+        return await _gateway_postback(handler, event, picked)
+    # Right after staff ended the chat, the actions know whose end the citizen answers
+    # ("ขอบคุณค่ะ" is for the agent: thanked, and the rating asked again).
+    context = {"handoff_ended": read.ended_handoff} if read.ended_handoff else None
     # Typed instead of tapped: the button's payload (bot.worker.choices), else the words.
-    return await handler.ask_rasa(event, picked or typed(text))
+    return await handler.ask_rasa(event, picked or typed(text), context)
 
 
 async def _photo(handler: Handler, event: EventView) -> tuple[str | None, str | None]:
@@ -467,11 +479,23 @@ async def _postback(handler: Handler, event: EventView) -> str:
             # the agent sees it in words ("ให้คะแนน 4").
             await _show_staff(handler, event, {}, close=False)
         return outcome
+    return await _gateway_postback(handler, event, data)
+
+
+async def _gateway_postback(handler: Handler, event: EventView, data: str) -> str:
+    """A gateway button (`action=...`), tapped or typed: its step, by its action."""
     action = (parse_qs(data).get("action") or [""])[0]
     step = POSTBACK_ACTIONS.get(action)
     if step is None:
         return await handler.answer(event, [{"type": "text", "text": messages.POSTBACK_EXPIRED}])
+    if _postback_data(event) != data:
+        # Typed: the step reads the chip's data as if it had been tapped.
+        event = replace(event, payload={**event.payload, "postback": {"data": data}})
     return await step(handler, event)
+
+
+def _postback_data(event: EventView) -> str:
+    return str((event.payload.get("postback") or {}).get("data") or "")
 
 
 async def _unsend(handler: Handler, event: EventView) -> str:
@@ -531,22 +555,35 @@ def _staff_message(
     sessions: sessionmaker[Session], event_id: int, *, close: bool = True
 ) -> tuple[int, str, dict[str, str]] | None:
     """(hand-off id, queue, the words of the buttons lately sent) the citizen's event
-    belongs to, with the event closed (unless it went to Rasa, which closes it)."""
+    belongs to, with the event closed (unless it went to Rasa, which closes it); None,
+    the event left open, when no hand-off is open any more."""
     with unit_of_work(sessions) as session:
         event = session.get_one(InboundEvent, event_id)
+        handoff = (
+            handoffs.open_handoff(session, event.conversation_id)
+            if event.conversation_id is not None
+            else None
+        )
+        if handoff is None:
+            return None
         if close:
             event.status = "done"
             event.processed_at = utcnow()
-        if event.conversation_id is None:
-            return None
-        handoff = handoffs.open_handoff(session, event.conversation_id)
-        if handoff is None:
-            return None
         return handoff.id, handoff.queue, taps.recent_labels(session, event.citizen_id)
 
 
 async def _to_staff(handler: Handler, event: EventView) -> str:
-    """The citizen's message goes to the console, not to Rasa (photos stored first)."""
+    """The citizen's message goes to the console, not to Rasa (photos stored first).
+
+    "ยกเลิก" typed while still waiting (nobody has taken the chat yet) stops the wait, as
+    the chip does; with an agent it is said to the agent. A message whose hand-off ended
+    meanwhile (staff closed the chat as it arrived) is the bot's again: never lost.
+    """
+    text = str((event.payload.get("message") or {}).get("text") or "")
+    if event.message_type == "text" and is_cancel(text):
+        cancelled = await _cancel_wait(handler, event, None)
+        if cancelled is not None:
+            return cancelled
     media_ids: dict[str, str] = {}
     if event.message_type == "image":
         media_id, refusal = await _photo(handler, event)
@@ -558,7 +595,8 @@ async def _to_staff(handler: Handler, event: EventView) -> str:
     settings = handler.settings
     hours = None if settings.office_always_open else await handler.office_hours()
     back = await handler._db(partial(_closed_ack_due, hours=hours), event.id) if hours else None
-    await _show_staff(handler, event, media_ids, close=back is None)
+    if not await _show_staff(handler, event, media_ids, close=back is None):
+        return await _to_bot(handler, event)
     if back is not None:
         # Staff are out and nobody has said so since the citizen began waiting.
         text = handoff_texts.waiting_closed(back)
@@ -592,14 +630,23 @@ def _closed_ack_due(
         return hours.next_open(now)
 
 
+async def _to_bot(handler: Handler, event: EventView) -> str:
+    """The event as the bot handles it (its hand-off ended while it was on its way)."""
+    step = DISPATCH.get((event.event_type, event.message_type)) or DISPATCH.get(
+        (event.event_type, None), _skip
+    )
+    return await step(handler, replace(event, handler=ConversationHandler.BOT))
+
+
 async def _show_staff(
     handler: Handler, event: EventView, media_ids: dict[str, str], *, close: bool
-) -> None:
-    """Shows the citizen's message or tap (in words) in the consoles of its hand-off."""
+) -> bool:
+    """Shows the citizen's message or tap (in words) in the consoles of its hand-off;
+    False when it has none open any more."""
     begun = await handler._started(event.id)
     found = await handler._db(partial(_staff_message, close=close), event.id)
     if found is None:
-        return
+        return False
     handoff_id, queue, labels = found
     if handler.publish is not None:
         entry = handoffs.citizen_entry(event.payload, media_ids, labels)
@@ -613,6 +660,7 @@ async def _show_staff(
                 "entry": entry,
             },
         )
+    return True
 
 
 def _leave(
@@ -640,6 +688,13 @@ async def _leave_message(handler: Handler, event: EventView) -> str:
     """Outside office hours: the citizen's typed message becomes a ticket for staff."""
     message = event.payload.get("message") or {}
     text = str(message.get("text") or "").strip() if event.message_type == "text" else ""
+    if is_cancel(text):
+        # "ยกเลิก" is not the message to leave: nothing is filed.
+        await handler._started(event.id)
+        await handler._db(_set_leaving, event.line_user_id or "", False)
+        return await handler.answer(
+            event, [{"type": "text", "text": handoff_texts.LEAVE_CANCELLED}]
+        )
     if not text:
         return await handler.answer(event, handoff_texts.leave_text_only())
     await handler._started(event.id)
@@ -665,17 +720,24 @@ def _cancel(
         return None if cancelled is None else cancelled.queue
 
 
-async def _cancel_handoff(handler: Handler, event: EventView) -> str:
-    raw = _postback_field(event, "h")
+async def _cancel_wait(handler: Handler, event: EventView, handoff_id: int | None) -> str | None:
+    """Stops the citizen's wait for a person (that hand-off, or whichever is waiting):
+    the consoles' queues update and the citizen is told; None when nothing was waiting."""
     await handler._started(event.id)
-    queue = await handler._db(
-        _cancel, event.line_user_id or "", int(raw) if raw.isdigit() else None
-    )
+    queue = await handler._db(_cancel, event.line_user_id or "", handoff_id)
     if queue is None:
-        return await handler.answer(event, [{"type": "text", "text": handoff_texts.NOT_WAITING}])
+        return None
     if handler.publish is not None:
         await handler.publish(queue, {"type": "queue"})
     return await handler.answer(event, [{"type": "text", "text": handoff_texts.CANCELLED}])
+
+
+async def _cancel_handoff(handler: Handler, event: EventView) -> str:
+    raw = _postback_field(event, "h")
+    cancelled = await _cancel_wait(handler, event, int(raw) if raw.isdigit() else None)
+    if cancelled is not None:
+        return cancelled
+    return await handler.answer(event, [{"type": "text", "text": handoff_texts.NOT_WAITING}])
 
 
 def _rate(sessions: sessionmaker[Session], handoff_id: int, line_user_id: str, score: int) -> str:
@@ -722,11 +784,17 @@ async def _service_feedback(handler: Handler, event: EventView) -> str:
     return await handler.answer(event, [{"type": "text", "text": reply}])
 
 
-# Gateway postbacks by their action= field.
+async def _offer_again(handler: Handler, event: EventView) -> str:
+    """ "Not done yet", said after staff ended the chat: a person again, if they wish."""
+    return await handler.answer(event, handoff_texts.offer_again())
+
+
+# Gateway postbacks by their action= field (tapped, or typed: bot.worker.choices).
 POSTBACK_ACTIONS: dict[str, Step] = {
     "service_feedback": _service_feedback,
     "cancel_handoff": _cancel_handoff,
     "rate_handoff": _rate_handoff,
     "leave_message": _start_leaving,
     "no_message": _stop_leaving,
+    "handoff_again": _offer_again,
 }

@@ -3,25 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import math
 import os
 import socket
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from bot import live, messages, metrics
+from bot import live, messages, metrics, redis_client
 from bot.config import Settings
-from bot.db import make_engine, make_sessionmaker, migrate, unit_of_work, utcnow
+from bot.db import aware, make_engine, make_sessionmaker, migrate, unit_of_work, utcnow
 from bot.line import service
 from bot.line.client import LineChannel
-from bot.queue import Entry, EventQueue
+from bot.queue import Entry, EventQueue, share
 from bot.tickets import service as tickets
 from bot.worker import store
 from bot.worker.handler import Handler, RetryLater
@@ -29,11 +31,16 @@ from bot.worker.rasa import RasaClient, RasaUnavailable
 
 logger = logging.getLogger(__name__)
 
-LEASE_TTL_MS = 6000
+# A partition's lease and a worker's membership both last this many heartbeats: a worker
+# killed outright loses both at once, and the others share its partitions out.
+LEASE_HEARTBEATS = 3
 SWEEP_EVERY_S = 30.0
 # Stored events never picked up (enqueue failed, Redis lost its streams) are re-enqueued.
 SWEEP_RECEIVED_AFTER = timedelta(seconds=60)
 SWEEP_STUCK_AFTER = timedelta(minutes=10)
+WORKER_REDIS_TIMEOUT_S = 10.0
+# A stored event is queued within this long (after its transaction commits).
+QUEUED_WITHIN_S = 2.0
 
 
 def heartbeat_key(prefix: str) -> str:
@@ -48,20 +55,32 @@ class Worker:
         self.settings = settings
         self.owner = settings.worker_id or f"{socket.gethostname()}-{os.getpid()}"
         self.tasks: dict[int, asyncio.Task[None]] = {}
+        # Set when a partition goes to another worker: its consumer stops after the entry
+        # in hand (the rest stays pending, for the next holder) and gives the lease back.
+        self.leaving: dict[int, asyncio.Event] = {}
+        self.lease_s = LEASE_HEARTBEATS * settings.worker_heartbeat_s
 
     async def run(self) -> None:
         """Starts the clients, then leases, consumes and sweeps until cancelled."""
         settings = self.settings
         await asyncio.to_thread(migrate, settings.database_url)
-        engine = make_engine(settings.database_url)
+        engine = make_engine(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+        )
         self.sessions = make_sessionmaker(engine)
-        self.redis = Redis.from_url(settings.redis_url)
+        # A timeout well above the queue's 1 s blocking read: a primary that vanished
+        # without closing its connections (a dead host) is left for the new one.
+        self.redis = redis_client.connect(settings, socket_timeout=WORKER_REDIS_TIMEOUT_S)
         self.queue = EventQueue(
             self.redis, prefix=settings.redis_prefix, partitions=settings.queue_partitions
         )
         channel = LineChannel(settings)
         rasa = RasaClient(
-            base_url=settings.rasa_url, token=settings.rasa_token, timeout_s=settings.rasa_timeout_s
+            base_urls=settings.rasa_servers(),
+            token=settings.rasa_token,
+            timeout_s=settings.rasa_timeout_s,
         )
         self.handler = Handler(
             settings=settings,
@@ -111,28 +130,68 @@ class Worker:
     async def _lease_loop(self) -> None:
         while True:
             try:
-                await self.redis.zadd(
-                    heartbeat_key(self.settings.redis_prefix), {self.owner: time.time()}
-                )
-                for partition in range(self.settings.queue_partitions):
-                    held = await self.queue.acquire(partition, self.owner, LEASE_TTL_MS)
-                    task = self.tasks.get(partition)
-                    if held and (task is None or task.done()):
-                        self.tasks[partition] = asyncio.create_task(self._consume(partition))
-                    elif not held and task is not None:
-                        task.cancel()
-                        del self.tasks[partition]
+                await self._rebalance()
             except RedisError as error:
                 logger.error("worker: redis unavailable for leases: %s", type(error).__name__)
             await asyncio.sleep(self.settings.worker_heartbeat_s)
 
+    async def _members(self) -> list[str]:
+        """Beats this worker's heartbeat; the workers with a recent one (this one too)."""
+        key = heartbeat_key(self.settings.redis_prefix)
+        now = time.time()
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.zadd(key, {self.owner: now})
+            # Workers named by pid leave one entry per life: forget long-gone ones.
+            pipe.zremrangebyscore(key, "-inf", now - 100 * self.lease_s)
+            pipe.zrangebyscore(key, now - self.lease_s, "+inf")
+            *_, members = await pipe.execute()
+        return [m.decode() if isinstance(m, bytes) else str(m) for m in members]
+
+    async def _rebalance(self) -> None:
+        """Holds this worker's share of the partitions (bot.queue.share) and hands the
+        rest over: a worker joining gets its share within a few heartbeats, and the
+        partitions of one that stopped beating are taken once its leases expire."""
+        mine = share(await self._members(), self.settings.queue_partitions, self.owner)
+        ttl_ms = int(self.lease_s * 1000)
+        for partition in range(self.settings.queue_partitions):
+            task = self.tasks.get(partition)
+            if partition not in mine:
+                if task is None:
+                    continue
+                if task.done():  # handed over (its consumer released the lease)
+                    del self.tasks[partition]
+                    await self.queue.release(partition, self.owner)
+                    continue
+                self.leaving[partition].set()
+                # Kept while the entry in hand finishes, so nobody handles it twice.
+                renewed = await self.queue.renew(partition, self.owner, ttl_ms)
+                if not renewed and not task.done():  # (done: its consumer just released it)
+                    self._drop(partition)
+                continue
+            held = await self.queue.acquire(partition, self.owner, ttl_ms)
+            if held and (task is None or task.done()):
+                self.leaving[partition] = asyncio.Event()
+                self.tasks[partition] = asyncio.create_task(self._consume(partition))
+            elif held and task is not None:
+                self.leaving[partition].clear()  # ours again before its consumer stopped
+            elif not held and task is not None:
+                self._drop(partition)
+
+    def _drop(self, partition: int) -> None:
+        """Stops consuming a partition whose lease another worker holds now."""
+        logger.warning("worker %s: lost the lease of partition %d", self.owner, partition)
+        self.tasks.pop(partition).cancel()
+
     async def _consume(self, partition: int) -> None:
+        leaving = self.leaving[partition]
         delay = 0.5
-        while True:
+        while not leaving.is_set():
             try:
                 entries = await self.queue.read(partition, block_ms=1000)
                 for entry in entries:
-                    await self._handle(partition, entry)
+                    if leaving.is_set():
+                        break  # left pending: the next holder reads it first
+                    await self._handle(partition, entry, leaving)
                 delay = 0.5
             except RedisError as error:
                 logger.error("partition %d: redis: %s", partition, type(error).__name__)
@@ -142,13 +201,20 @@ class Worker:
                     # Redis restarted without its data: recreate the groups; the
                     # sweeper re-enqueues what the lost streams held.
                     await self._ensure_groups()
+        with contextlib.suppress(RedisError):
+            await self.queue.release(partition, self.owner)
+        logger.info("worker %s: handed partition %d over", self.owner, partition)
 
-    async def _handle(self, partition: int, entry: Entry) -> None:
+    async def _handle(
+        self, partition: int, entry: Entry, leaving: asyncio.Event | None = None
+    ) -> None:
         """Handles one entry, retrying while Rasa/LINE/the database are unavailable.
 
         A failure while Rasa and the action server are healthy is a strike against the
         message itself; after `dead_letter_after` strikes it goes to the dead letters, so
-        one poison message never holds up the other citizens of its partition.
+        one poison message never holds up the other citizens of its partition. When the
+        partition goes to another worker (`leaving`) between tries, the entry is left
+        pending for it.
         """
         delay = 1.0
         strikes = 0
@@ -159,7 +225,9 @@ class Worker:
                     outcome = await self.handler.send_outbox(entry.event_id)
                 else:
                     outcome = await self.handler.handle(entry.event_id)
-            except (RetryLater, OperationalError) as error:
+            # PoolTimeout: every connection of DB_POOL_SIZE + DB_MAX_OVERFLOW was busy for
+            # 30 s, an outage of the database's capacity, never the message's fault.
+            except (RetryLater, OperationalError, PoolTimeout) as error:
                 if entry.kind == "event" and await self._blames_message(error):
                     strikes += 1
                     if strikes >= self.settings.dead_letter_after:
@@ -174,7 +242,13 @@ class Worker:
                 logger.warning(
                     "event %s: retry in %.0fs (%s)", entry.event_id, delay, type(error).__name__
                 )
-                await asyncio.sleep(delay)
+                if leaving is None:
+                    await asyncio.sleep(delay)
+                else:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(leaving.wait(), delay)
+                    if leaving.is_set():
+                        return  # not acknowledged: the partition's next holder retries it
                 delay = min(delay * 2, self.settings.retry_max_delay_s)
                 continue
             except Exception:  # a bug must not block every citizen of the partition
@@ -192,6 +266,10 @@ class Worker:
         """Whether Rasa failed on this message while Rasa and its actions are healthy."""
         if not isinstance(error.__cause__, RasaUnavailable):
             return False  # LINE or the database: everybody's outage, never the message's
+        if error.__cause__.reason == "timeout":
+            # Rasa's load, or the conversation's lock left by a Rasa server killed
+            # mid-turn (freed after Rasa's ticket lifetime, 60 s): not the message.
+            return False
         rasa_ok, _ = await self.handler.rasa.ready()
         if not rasa_ok:
             return False
@@ -227,7 +305,7 @@ class Worker:
         """Re-enqueues stored events that no queue entry will bring to a worker."""
         now = utcnow()
 
-        def find() -> list[tuple[str, int]]:
+        def find() -> list[tuple[str, int, datetime]]:
             with self.sessions() as session:
                 lost = service.list_unfinished(
                     session=session, statuses=("received",), older_than=now - SWEEP_RECEIVED_AFTER
@@ -236,9 +314,21 @@ class Worker:
                     statuses=("processing", "answered"),
                     older_than=now - SWEEP_STUCK_AFTER,
                 )
-                return [(service.partition_key(e.payload), e.id) for e in lost]
+                return [
+                    (service.partition_key(e.payload), e.id, aware(e.received_at)) for e in lost
+                ]
 
-        items = await asyncio.to_thread(find)
+        found = await asyncio.to_thread(find)
+        # An event with an entry as old as itself still in its partition may be waiting
+        # there (a backlog, not a loss: queued again it would only be handled twice, and
+        # with every worker sweeping, a surge would feed on itself).
+        oldest = await self.queue.oldest()
+        items = [
+            (key, event_id)
+            for key, event_id, received in found
+            if oldest.get(self.queue.partition_of(key), math.inf)
+            > received.timestamp() + QUEUED_WITHIN_S
+        ]
         await self.queue.publish(items)
         if items:
             logger.info("sweeper: re-enqueued %d events", len(items))

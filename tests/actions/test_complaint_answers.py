@@ -608,6 +608,8 @@ def test_a_rating_button() -> None:
         ("ไม่มีค่ะ", "inform", SKIP),
         (None, "deny", SKIP),
         ("ดีมาก", "deny", SKIP),
+        ("พอแล้วค่ะ", "inform", SKIP),
+        ("cancel", "inform", SKIP),
     ],
 )
 def test_the_rating_comment(text: str | None, intent: str, expected: str) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 from haversine import Unit, haversine
@@ -26,14 +27,20 @@ from sqlalchemy.orm import Session
 
 from bot.config import ROOT
 from bot.conversations.models import Citizen as CitizenRow
+from bot.handoff.models import Handoff
 from bot.line.models import InboundEvent, OutboundMessage
 from bot.tickets.models import Ticket, TicketFollower
+from tests.support.agents import Agent, create_staff
 from tests.support.chat import Chat, all_text, api, photo, said, staff_token
 from tests.support.stack import Desk, user_id, wait_for
 
 CORPUS = ROOT / "tests" / "conversations"
-TURN_KINDS = ("say", "tap", "location", "image", "sticker", "agent")
-EXPECT_KEYS = {"says", "not_says", "buttons", "no_reply", "ticket"}
+TURN_KINDS = ("say", "tap", "location", "image", "sticker", "agent", "staff", "later")
+# Turns the citizen does not do: nothing need reach them for these.
+NOT_THE_CITIZEN = {"agent", "staff", "later"}
+STAFF_STEPS = {"claim", "end"}  # and {reply: text}
+EXPECT_KEYS = {"says", "not_says", "buttons", "no_reply", "ticket", "handoff"}
+HANDOFF_STATES = {"waiting", "active", "ended", "cancelled", "transferred", "closed", "none"}
 TICKET_FIELDS = set(
     "status complaint_type agency_id province district contact_phone share_identity rating"
     " reopen_count followers_count".split()
@@ -73,6 +80,7 @@ class Expect:
     buttons: tuple[str, ...] = ()
     no_reply: bool = False
     ticket: Mapping[str, Any] | None = None  # {}: the citizen has no ticket at all
+    handoff: str | None = None  # the citizen's latest hand-off's status, or "none"
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,8 @@ class Turn:
         value = self.value
         if self.kind == "location":
             value = value.get("address") or f"{value['latitude']}, {value['longitude']}"
+        if self.kind == "staff" and isinstance(value, dict):
+            value = f"reply {value['reply']}"
         shown = self.kind if value is True else f"{self.kind}: {value}"
         return shown if self.citizen == "citizen" else f"{shown} (as {self.citizen})"
 
@@ -129,6 +139,9 @@ def _expect(where: str, raw: Any) -> Expect:
         not isinstance(ticket, dict) or not ticket or set(ticket) - TICKET_FIELDS
     ):
         raise CorpusError(f"{where}: `ticket` is `none` or a mapping of {sorted(TICKET_FIELDS)}")
+    handoff = raw.get("handoff")
+    if handoff is not None and handoff not in HANDOFF_STATES:
+        raise CorpusError(f"{where}: `handoff` is one of {sorted(HANDOFF_STATES)}")
     if raw.get("no_reply", True) is not True or (
         "no_reply" in raw and {"says", "buttons"} & set(raw)
     ):
@@ -136,7 +149,7 @@ def _expect(where: str, raw: Any) -> Expect:
     texts = {
         key: _strings(where, key, raw[key]) for key in ("says", "not_says", "buttons") if key in raw
     }
-    return Expect(**texts, no_reply="no_reply" in raw, ticket=ticket)
+    return Expect(**texts, no_reply="no_reply" in raw, ticket=ticket, handoff=handoff)
 
 
 def _turn(where: str, number: int, raw: Any) -> Turn:
@@ -146,8 +159,13 @@ def _turn(where: str, number: int, raw: Any) -> Turn:
     kind, value = kinds[0], raw[kinds[0]]
     if kind in {"say", "tap"} and not (isinstance(value, str) and value.strip()):
         raise CorpusError(f"{where}: `{kind}` takes a non-empty text")
-    if kind in {"image", "sticker"} and value is not True:
+    if kind in {"image", "sticker", "later"} and value is not True:
         raise CorpusError(f"{where}: `{kind}` takes true")
+    if kind == "staff" and not (
+        (isinstance(value, str) and value in STAFF_STEPS)
+        or (isinstance(value, dict) and set(value) == {"reply"} and isinstance(value["reply"], str))
+    ):
+        raise CorpusError(f"{where}: `staff` takes claim, end or {{reply: text}}")
     if kind == "location" and (
         not isinstance(value, dict)
         or not {"latitude", "longitude"} <= set(value) <= {"latitude", "longitude", "address"}
@@ -267,14 +285,15 @@ class Citizen(Chat):
 
 @dataclass
 class Run:
-    """One conversation being played: its citizens (each a fresh LINE user) and the
-    staff token of its `agent` turns."""
+    """One conversation being played: its citizens (each a fresh LINE user), the staff
+    token of its `agent` turns and the console agent of its `staff` turns."""
 
     desk: Desk
     engine: Engine
     staff: str
     conversation: Conversation
     citizens: dict[str, Citizen] = field(default_factory=dict)
+    console: Agent | None = None
 
     def play(self) -> None:
         """Every turn in order; raises ConversationFailed at the first one that fails."""
@@ -327,6 +346,10 @@ class Run:
             return citizen.image(photo())
         if turn.kind == "sticker":
             return citizen.sticker()
+        if turn.kind == "staff":
+            return self.staff_step(turn, citizen)
+        if turn.kind == "later":
+            return self.later(citizen)
         return self.agent(turn, citizen)
 
     def tap(self, citizen: Citizen, wanted: str) -> list[dict[str, Any]]:
@@ -364,6 +387,52 @@ class Run:
                 )
         return self.settled(citizen)
 
+    def latest_handoff(self, citizen: Citizen) -> Handoff | None:
+        """The citizen's latest hand-off (asked for, taken over or transferred)."""
+        with Session(self.engine) as session:
+            return session.scalars(
+                select(Handoff)
+                .join(CitizenRow, CitizenRow.id == Handoff.citizen_id)
+                .where(CitizenRow.line_user_id == citizen.user)
+                .order_by(Handoff.id.desc())
+                .limit(1)
+            ).first()
+
+    def staff_step(self, turn: Turn, citizen: Citizen) -> list[dict[str, Any]]:
+        """An agent of the hand-off queue, in the console, takes the citizen's waiting
+        chat (`claim`), writes to them (`reply`) or ends the chat (`end`); what was
+        pushed to the citizen, once the desk has settled."""
+        handoff = self.latest_handoff(citizen)
+        if handoff is None:
+            raise ConversationFailed("a staff turn before the citizen asked for a person")
+        if self.console is None:
+            queue = self.desk.settings.handoff_queue
+            name = f"เจ้าหน้าที่ {user_id()[-4:]}"
+            self.console = Agent.sign_in(self.desk, create_staff(self.desk, "agent", queue, name))
+        value = turn.value
+        step, body = ("reply", {"text": value["reply"]}) if isinstance(value, dict) else (value, {})
+        response = self.console.post(f"/handoffs/{handoff.id}/{step}", body)
+        if response.status_code not in {200, 201}:
+            raise ConversationFailed(
+                f"the agent could not {step} hand-off {handoff.id}: {response.text[:200]}"
+            )
+        return self.settled(citizen)
+
+    def later(self, citizen: Citizen) -> list[dict[str, Any]]:
+        """An hour passes: Rasa's session times out (what it does when the citizen
+        writes after `session_expiration_time`), so a form in progress is dropped while
+        its chips stay on the citizen's screen."""
+        settings = self.desk.settings
+        response = httpx.post(
+            f"{settings.rasa_url}/conversations/{citizen.user}/execute",
+            params={"token": settings.rasa_token},
+            json={"name": "action_session_start"},
+            timeout=30,
+        )
+        if response.status_code != 200:
+            raise ConversationFailed(f"Rasa did not start a new session: {response.text[:200]}")
+        return self.settled(citizen)
+
     def settled(self, citizen: Citizen) -> list[dict[str, Any]]:
         """Waits until every event of the citizen is handled and nothing is left to send
         them (what has arrived then is all that will); what arrived meanwhile."""
@@ -396,7 +465,7 @@ class Run:
         if expect.no_reply:
             replies.extend(self.settled(citizen))  # shown in the failure, if any
             return ["expected no reply"] if replies else []
-        problems = [] if replies or turn.kind == "agent" else ["expected a reply, got none"]
+        problems = [] if replies or turn.kind in NOT_THE_CITIZEN else ["expected a reply, got none"]
         text = said(replies)
         if turn.kind == "tap" and NOT_UNDERSTOOD in text:
             problems.append("expected the desk to understand a button it offered")
@@ -414,6 +483,11 @@ class Run:
         problems += [f"expected a button {b!r}" for b in expect.buttons if b not in offered]
         if expect.ticket is not None:
             problems += self.check_ticket(citizen, expect.ticket)
+        if expect.handoff is not None:
+            handoff = self.latest_handoff(citizen)
+            status = "none" if handoff is None else str(handoff.status)
+            if status != expect.handoff:
+                problems.append(f"expected the hand-off {expect.handoff}, it is {status}")
         return problems
 
     def filled(self, fragments: tuple[str, ...], citizen: Citizen) -> list[str]:

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
-from bot.queue import EventQueue
+from bot.queue import EventQueue, share
 
 
 @pytest.fixture
@@ -63,3 +63,22 @@ async def test_a_partition_lease_has_one_owner(queue: EventQueue) -> None:
     assert not await queue.acquire(0, "w2", 5000)
     await queue.release(0, "w1")
     assert await queue.acquire(0, "w2", 5000)
+
+
+def test_partitions_are_shared_evenly_and_alike_by_every_worker() -> None:
+    workers = ["w-b", "w-a", "w-c"]
+    shares = [share(workers, 8, w) for w in workers]
+    assert sorted(len(s) for s in shares) == [2, 3, 3]
+    assert set().union(*shares) == set(range(8))
+    assert sum(len(s) for s in shares) == 8  # no partition in two shares
+    # Each worker computes the same split, whatever order it read the members in.
+    assert share(list(reversed(workers)), 8, "w-a") == shares[1]
+    assert share(workers, 8, "w-gone") == set()
+    assert share(["w-a"], 8, "w-a") == set(range(8))
+
+
+async def test_renewing_keeps_a_held_lease_and_never_takes_a_free_one(queue: EventQueue) -> None:
+    assert not await queue.renew(1, "w1", 5000)  # free: a worker handing it over never retakes it
+    assert await queue.acquire(1, "w1", 5000)
+    assert await queue.renew(1, "w1", 5000)
+    assert not await queue.renew(1, "w2", 5000)

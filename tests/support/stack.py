@@ -77,9 +77,10 @@ class Served:
 REDIS_URL = "redis://127.0.0.1:6379/7"
 
 
-def make_settings(pg_url: str, redis_prefix: str, **overrides: object) -> Settings:
-    """Test settings on free ports, the session's database and Redis prefix."""
-    values: dict[str, object] = {
+def make_settings(pg_url: str, redis_prefix: str, **overrides: Any) -> Settings:
+    """Test settings on free ports, the session's database and Redis prefix (`rasa` and
+    `gateways`: how many of each, bot.dev.stack.local_settings)."""
+    values: dict[str, Any] = {
         "rasa_timeout_s": 10.0,
         "retry_max_delay_s": 2.0,
         "loading_after_s": 0.0,

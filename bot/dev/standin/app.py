@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import itertools
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -46,6 +47,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = time.monotoni
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.webhook_urls = itertools.cycle(
+        [url.strip() for url in settings.standin_webhook_url.split(",") if url.strip()]
+    )
     app.state.contract = Contract(settings.standin_spec_path)
     app.state.standin = StandinState(
         reply_token_ttl_s=settings.standin_reply_token_ttl_s, clock=clock

@@ -7,6 +7,7 @@ look at what the bot did. They need no token and are not recorded as API calls.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 import httpx
@@ -22,6 +23,13 @@ router = APIRouter(tags=["stand-in control"])
 def _webhook_client(request: Request) -> httpx.AsyncClient:
     client: httpx.AsyncClient = request.app.state.webhook_client
     return client
+
+
+def _webhook_url(request: Request) -> str:
+    """Where this webhook goes: the gateways of STANDIN_WEBHOOK_URL in turn (several,
+    comma separated, as LINE's platform posts to a load balancer's replicas)."""
+    urls: Iterator[str] = request.app.state.webhook_urls
+    return next(urls)
 
 
 @router.get("/__health")
@@ -68,7 +76,7 @@ async def send(
     state.remember_event(event)
     body, status = await webhooks.post(
         _webhook_client(request),
-        url=settings.standin_webhook_url,
+        url=_webhook_url(request),
         channel_secret=settings.line_channel_secret,
         events=[event],
     )
@@ -86,7 +94,7 @@ async def redeliver(
     event["deliveryContext"] = {"isRedelivery": True}
     body, status = await webhooks.post(
         _webhook_client(request),
-        url=settings.standin_webhook_url,
+        url=_webhook_url(request),
         channel_secret=settings.line_channel_secret,
         events=[event],
     )

@@ -9,9 +9,10 @@
                                          request as /healthz's Rasa part, bot/worker/rasa.py)
 
 Mounted from the desk-ops ConfigMap (deploy/base/kustomization.yaml). It imports only the
-standard library, redis, rq and bot.config, because a probe runs every few seconds inside
-the pod's memory limit: `python -m bot.worker.check` imports the whole worker (4.4 s and
-208 MB on the 2-core development machine), this 0.5 s and 45 MB. The Rasa mode runs in
+standard library, redis, rq, bot.config and bot.redis_client (which follows Redis
+Sentinel), because a probe runs every few seconds inside the pod's memory limit:
+`python -m bot.worker.check` imports the whole worker (4.4 s and 208 MB on the 2-core
+development machine), this 0.5 s and 45 MB. The Rasa mode runs in
 the Rasa image (Python 3.10, no `bot` package) on the standard library alone (0.2 s,
 19 MB).
 """
@@ -48,6 +49,7 @@ def worker(mode: str) -> int:
     """0 when this worker is ready (mode "ready") or alive (mode "alive")."""
     import redis
 
+    from bot import redis_client
     from bot.config import Settings
 
     settings = Settings()
@@ -55,7 +57,7 @@ def worker(mode: str) -> int:
         print("WORKER_ID is not set (the Deployment sets it to the pod's name)")
         return 1
     try:
-        client = redis.Redis.from_url(settings.redis_url, socket_timeout=2)
+        client = redis_client.connect(settings, asyncio=False, socket_timeout=2)
         try:
             age = worker_beat_age(settings, client)
         finally:
@@ -75,10 +77,11 @@ def trainer() -> int:
     import redis
     from rq import Worker
 
+    from bot import redis_client
     from bot.config import Settings
 
     try:
-        client = redis.Redis.from_url(Settings().redis_url, socket_timeout=2)
+        client = redis_client.connect(Settings(), asyncio=False, socket_timeout=2)
         try:
             registered = Worker.all(connection=client)
         finally:

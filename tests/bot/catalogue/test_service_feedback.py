@@ -53,6 +53,8 @@ def test_skipping_the_note_and_a_note_too_late(sessions: sessionmaker[Session]) 
     feedback.record(sessions, USER, "passport", "wrong")
     assert feedback.take_note(sessions, USER, "ข้ามค่ะ") == feedback.SKIPPED
     feedback.record(sessions, USER, "passport", "wrong")
+    assert feedback.take_note(sessions, USER, "ไม่เอาแล้วค่ะ") == feedback.SKIPPED
+    feedback.record(sessions, USER, "passport", "wrong")
     with unit_of_work(sessions) as session:
         session.execute(update(ServiceFeedback).values(created_at=utcnow() - timedelta(minutes=11)))
     assert feedback.take_note(sessions, USER, "ถามเรื่องอื่นแล้วค่ะ") is None

@@ -8,7 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.conversations import words
 from bot.db import unit_of_work
+from bot.handoff import texts as handoff_texts
 from bot.line import outbox
 from bot.tickets import service
 from bot.tickets.calendar import BusinessCalendar
@@ -124,3 +126,74 @@ def test_not_solved_later_reopens_the_latest_resolved_ticket_within_the_window(
             choices.typed_choice(session, factories.user_id(), "ยังไม่ได้ซ่อมค่ะ", reopen_window=window)
             is None
         )  # nothing of theirs to reopen
+
+
+ENDED = choices.buttons_in(handoff_texts.ended(42))
+
+
+@pytest.mark.parametrize(("text", "score"), [("5", "5"), ("ให้ 4 ดาวครับ", "4"), ("⭐⭐", "2")])
+def test_a_rating_typed_after_staff_ended_the_chat_rates_the_chat(text: str, score: str) -> None:
+    picked = choices.chosen(text, ENDED)
+    assert picked == f"action=rate_handoff&h=42&score={score}"
+    assert choices.ended_handoff(ENDED) == 42
+
+
+@pytest.mark.parametrize("text", ["ยังไม่เสร็จเลยค่ะ", "ยังไม่จบนะคะ", "ยังไม่ได้คำตอบเลย", "ยังมีคำถามอยู่ค่ะ"])
+def test_not_finished_after_staff_ended_the_chat_is_told_apart(text: str) -> None:
+    assert choices.unfinished(text)
+
+
+@pytest.mark.parametrize("text", ["ขอบคุณค่ะ", "โอเคค่ะ", "ถนนหน้าบ้านเป็นหลุม"])
+def test_other_words_after_the_end_are_not_unfinished(text: str) -> None:
+    assert not choices.unfinished(text)
+    assert choices.chosen(text, ENDED) is None
+
+
+def test_after_staff_ended_the_chat_not_done_offers_a_person_not_a_reopen(
+    sessions: sessionmaker[Session],
+) -> None:
+    citizen = factories.user_id()
+    window = timedelta(days=14)
+    with unit_of_work(sessions) as session:
+        ticket = factories.ticket(session, Router.load(), BusinessCalendar.load(), citizen)
+        service.transition(session, ticket, "in_progress", actor="staff")
+        service.transition(session, ticket, "resolved", actor="staff", note="ซ่อมแล้ว")
+        outbox.enqueue(
+            session,
+            citizen_id=ticket.citizen_id,
+            line_user_id=citizen,
+            messages=handoff_texts.ended(42),
+            purpose="handoff_end",
+        )
+    with sessions() as session:
+        read = choices.read_typed(session, citizen, "ยังไม่เสร็จเลยค่ะ", reopen_window=window)
+        assert read == choices.Typed(f"{choices.AGAIN}&h=42", 42)
+        thanks = choices.read_typed(session, citizen, "ขอบคุณค่ะ", reopen_window=window)
+        assert thanks == choices.Typed(None, 42)  # Rasa is told whose end it answers
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ยกเลิก",
+        "ยกเลิกค่ะ",
+        "ยกเลิก ครับ",
+        "ไม่เอาแล้ว",
+        "ไม่เอาแล้วค่ะ",
+        "พอแล้วค่ะ",
+        "cancel",
+        "Cancel!",
+        "ไม่รอแล้วค่ะ",
+        "ยกเลิกการรอเจ้าหน้าที่",
+        "พอก่อนนะคะ",
+    ],
+)
+def test_cancel_in_everyday_words(text: str) -> None:
+    assert words.is_cancel(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["ไม่", "ไม่เอา", "พอ", "ยกเลิกเรื่อง DS-ABCD2345 ที่แจ้งไปได้ไหมคะ", "", None]
+)
+def test_answers_and_requests_are_not_a_cancel(text: str | None) -> None:
+    assert not words.is_cancel(text)

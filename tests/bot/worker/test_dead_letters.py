@@ -13,6 +13,7 @@ import time
 import uuid
 import zlib
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -31,6 +32,8 @@ from bot.worker.runner import Worker
 from tests.support.stack import Served, new_staff_token, sign, stored_events, user_id
 
 POISON = "ข้อความนี้ทำให้ระบบล้ม"
+# Answered only after the worker gave up waiting, three times over.
+SLOW = "ข้อความนี้ตอบช้า"
 
 
 def fake_rasa(seen: list[str]) -> FastAPI:
@@ -41,6 +44,8 @@ def fake_rasa(seen: list[str]) -> FastAPI:
     async def webhook(request: Request) -> Any:
         body = await request.json()
         seen.append(body["message"])
+        if body["message"] == SLOW and seen.count(SLOW) <= 3:
+            await asyncio.sleep(1.0)
         if body["message"] == POISON:
             return JSONResponse({"error": "handling_failed", "detail": "KeyError"}, 503)
         return [{"recipient_id": body["sender"], "text": "ได้รับข้อความแล้วค่ะ"}]
@@ -80,6 +85,16 @@ def text_event(user: str | None, text: str) -> dict[str, Any]:
 
 @pytest.fixture
 async def running(settings: Settings) -> AsyncIterator[tuple[Settings, list[str], str]]:
+    async with worker_beside_fakes(settings) as running:
+        yield running
+
+
+@asynccontextmanager
+async def worker_beside_fakes(
+    settings: Settings, **overrides: Any
+) -> AsyncIterator[tuple[Settings, list[str], str]]:
+    """A worker in-process against the fake Rasa and the LINE stand-in: its settings,
+    the messages Rasa saw, the stand-in's address."""
     seen: list[str] = []
     with Served(fake_rasa(seen)) as rasa, Served(create_standin(settings)) as line:
         tuned = settings.model_copy(
@@ -90,6 +105,7 @@ async def running(settings: Settings) -> AsyncIterator[tuple[Settings, list[str]
                 "line_api_data_base": line.base_url,
                 "retry_max_delay_s": 0.2,
                 "dead_letter_after": 3,
+                **overrides,
             }
         )
         worker = Worker(tuned)
@@ -183,3 +199,16 @@ async def test_a_poison_message_is_dead_lettered_and_others_are_answered(
         await wait_statuses(settings, {poison["webhookEventId"]: "failed"}, timeout=60)
         assert seen.count(POISON) == 6
     assert service.partition_key(nobody) == "no-source"
+
+
+async def test_a_message_rasa_is_slow_to_answer_is_retried_never_dead_lettered(
+    settings: Settings,
+) -> None:
+    """A timeout is Rasa's load, or a conversation lock left by a Rasa server killed
+    mid-turn (freed after a minute), never the message's fault: no strike."""
+    async with worker_beside_fakes(settings, rasa_timeout_s=0.3) as (tuned, seen, _):
+        slow = text_event(user_id(), SLOW)
+        with TestClient(create_app(tuned)) as client:
+            post(client, tuned, [slow])
+            await wait_statuses(tuned, {slow["webhookEventId"]: "done"})
+    assert seen.count(SLOW) >= 4  # more timeouts than DEAD_LETTER_AFTER, then answered

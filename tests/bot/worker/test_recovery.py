@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
+import uuid
 from datetime import timedelta
+from typing import Any
+from zlib import crc32
 
+import pytest
 from fastapi.testclient import TestClient
 from redis.asyncio import Redis
 from sqlalchemy import select, update
@@ -15,8 +20,9 @@ from bot.db import make_engine, make_sessionmaker, utcnow
 from bot.line.models import InboundEvent
 from bot.main import create_app
 from bot.queue import EventQueue
+from bot.worker import runner
 from bot.worker.runner import Worker
-from tests.support.stack import free_port, sign
+from tests.support.stack import free_port, sign, stored_events, user_id
 
 
 def test_redis_down_webhooks_are_stored_then_swept_into_the_queue(
@@ -65,3 +71,66 @@ def test_redis_down_webhooks_are_stored_then_swept_into_the_queue(
     swept, waiting = asyncio.run(sweep())
     assert swept >= 2 and waiting >= 2
     engine.dispose()
+
+
+def test_the_sweeper_queues_again_what_redis_lost_but_never_a_waiting_backlog(
+    settings: Settings, own_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With several workers each sweeping, re-queuing events that merely wait behind a
+    backlog would multiply a surge; only an event with no entry left is queued again."""
+    settings = settings.model_copy(update={"database_url": own_database})
+    monkeypatch.setattr(runner, "SWEEP_RECEIVED_AFTER", timedelta(0))
+    waiting = user_id()
+    lost = next(
+        u for u in iter(user_id, None) if crc32(u.encode()) % 8 != crc32(waiting.encode()) % 8
+    )
+    events = [text_event(waiting), text_event(lost)]
+    body = json.dumps({"destination": "U1", "events": events}).encode()
+    with TestClient(create_app(settings)) as client:
+        response = client.post(
+            "/line/webhook",
+            content=body,
+            headers={"X-Line-Signature": sign(settings.line_channel_secret, body)},
+        )
+        assert response.status_code == 200
+
+    async def sweep() -> dict[str, list[int | None]]:
+        worker = Worker(settings)
+        engine = make_engine(settings.database_url)
+        worker.sessions = make_sessionmaker(engine)
+        worker.redis = Redis.from_url(settings.redis_url)
+        worker.queue = EventQueue(worker.redis, prefix=settings.redis_prefix, partitions=8)
+        try:
+            # Redis lost the second citizen's entry (a fail-over to a lagging replica).
+            stream = worker.queue.stream(worker.queue.partition_of(lost))
+            await worker.redis.xtrim(stream, maxlen=0)
+            await worker.sweep()
+            return {
+                user: [
+                    e.event_id
+                    for e in await worker.queue.read(worker.queue.partition_of(user), block_ms=1)
+                ]
+                for user in (waiting, lost)
+            }
+        finally:
+            await worker.redis.aclose()
+            engine.dispose()
+
+    queued = asyncio.run(sweep())
+    rows = stored_events(settings.database_url, [e["webhookEventId"] for e in events])
+    waiting_id, lost_id = (rows[e["webhookEventId"]].id for e in events)
+    assert queued == {waiting: [waiting_id], lost: [lost_id]}
+
+
+def text_event(user: str) -> dict[str, Any]:
+    """A citizen's text message event."""
+    return {
+        "type": "message",
+        "mode": "active",
+        "timestamp": int(time.time() * 1000),
+        "source": {"type": "user", "userId": user},
+        "webhookEventId": "01SW" + uuid.uuid4().hex.upper(),
+        "deliveryContext": {"isRedelivery": False},
+        "replyToken": uuid.uuid4().hex,
+        "message": {"id": str(uuid.uuid4().int)[:18], "type": "text", "text": "สวัสดีค่ะ"},
+    }

@@ -146,7 +146,11 @@ async def test_the_page_links_its_own_files(api: httpx.AsyncClient) -> None:
     page = (await api.get("/simulator")).text
     assert page.startswith('<!doctype html>\n<html lang="th">')  # the base layout
     assets = re.findall(r'(?:src|href)="(/static/[^"]*)"', page)
-    assert assets == ["/static/simulator/simulator.css", "/static/simulator/app.js"]
+    assert assets == [
+        "/static/web/flex.css",  # the Flex renderer's, shared with the catalogue editor
+        "/static/simulator/simulator.css",
+        "/static/simulator/app.js",
+    ]
 
 
 async def test_send_forwards_to_the_standin_and_relays_its_answer(
