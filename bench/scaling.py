@@ -40,7 +40,7 @@ from typing import Any
 import httpx
 import psycopg
 import redis
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bench.console import _cpu_jiffies, _tree_jiffies, update_results
 from bench.stack import Stack, descendants
@@ -230,6 +230,19 @@ class Ledger:
     def wait_finished(self, event_ids: list[str], timeout: float = 600) -> None:
         _until(lambda: self.finished(event_ids) == len(event_ids), timeout, "answers", 0.5)
 
+    def transactions(self) -> int:
+        """Transactions committed or rolled back in the desk's database so far."""
+        with self.engine.connect() as connection:
+            return int(
+                connection.scalar(
+                    text(
+                        "SELECT xact_commit + xact_rollback FROM pg_stat_database"
+                        " WHERE datname = current_database()"
+                    )
+                )
+                or 0
+            )
+
     def replies(self) -> dict[str, float]:
         """Arrival time of each accepted reply, by reply token."""
         calls = httpx.get(
@@ -268,6 +281,7 @@ def desk_throughput(stack: Stack, ledger: Ledger, cpu: CpuByRole) -> dict[str, A
             for turn in range(TURNS):
                 events.append(_send(client, user, TEXTS[turn % len(TEXTS)]))
 
+    transactions = ledger.transactions()
     cpu.begin()
     started = time.time()
     with ThreadPoolExecutor(SENDERS) as pool:
@@ -275,6 +289,8 @@ def desk_throughput(stack: Stack, ledger: Ledger, cpu: CpuByRole) -> dict[str, A
     ids = [e["webhookEventId"] for e in events]
     ledger.wait_finished(ids)
     used = cpu.end()
+    time.sleep(1.5)  # PostgreSQL publishes its counters within a second
+    transactions = ledger.transactions() - transactions
     replies = ledger.replies()
     arrived = [replies[e["replyToken"]] for e in events if e["replyToken"] in replies]
     took = max(arrived) - started
@@ -285,6 +301,7 @@ def desk_throughput(stack: Stack, ledger: Ledger, cpu: CpuByRole) -> dict[str, A
         "seconds": took,
         "per_s": len(arrived) / took,
         "cpu": used,
+        "transactions": transactions,
     }
 
 
@@ -372,7 +389,7 @@ def latency(stack: Stack, ledger: Ledger, pairs: int, rate: float) -> dict[str, 
 
 
 def acknowledgement(
-    stack: Stack, *, to_rasa: bool, seconds: int = 10, pace_ms: int = 0
+    stack: Stack, cpu: CpuByRole, *, to_rasa: bool, seconds: int = 10, pace_ms: int = 0
 ) -> dict[str, float]:
     """wrk, 20 senders (back to back, or `pace_ms` apart), distinct signed webhooks: from
     citizens (each reaches Rasa) or from group chats (stored, queued, skipped: Rasa idle)."""
@@ -390,6 +407,7 @@ def acknowledgement(
                 ev["source"] = {"type": "group", "groupId": f"C{tag}{n:024x}", "userId": user}
             body = json.dumps({"destination": "Ubench", "events": [ev]}, ensure_ascii=False)
             out.write(f"{sign(secret, body.encode())}\t{body}\n")
+    cpu.begin()
     output = subprocess.run(
         [
             "wrk",
@@ -409,7 +427,7 @@ def acknowledgement(
         text=True,
         check=True,
     ).stdout
-    return _wrk_summary(output)
+    return {**_wrk_summary(output), "other": cpu.end()["_other"]}
 
 
 def _renice(stack: Stack, level: int) -> bool:
@@ -436,7 +454,12 @@ def run() -> dict[str, Any]:
     name = f"desk_scaling_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    results: dict[str, Any] = {"sizes": {}, "cores": os.cpu_count(), "load_start": os.getloadavg()}
+    results: dict[str, Any] = {
+        "sizes": {},
+        "cores": os.cpu_count(),
+        "load_start": os.getloadavg(),
+        "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
     try:
         url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
         with Stack(url, rest_channel=True, rasa=max(SIZES), workers=max(SIZES)) as stack:
@@ -452,13 +475,13 @@ def run() -> dict[str, Any]:
                     # At half what the desk sustains: its latency, not its queue's.
                     size["latency"] = latency(stack, ledger, pairs, rate=size["desk"]["per_s"] / 2)
                     results["sizes"][pairs] = size
-                results["ack_groups"] = acknowledgement(stack, to_rasa=False)
+                results["ack_groups"] = acknowledgement(stack, cpu, to_rasa=False)
                 settle(stack)
-                results["ack_rasa"] = acknowledgement(stack, to_rasa=True)
+                results["ack_rasa"] = acknowledgement(stack, cpu, to_rasa=True)
                 # The same with every process at one priority (an A/B of devstack.NICE;
                 # raising priorities back needs root), Rasa still working off its backlog.
                 if _renice(stack, 0):
-                    results["ack_rasa_equal"] = acknowledgement(stack, to_rasa=True)
+                    results["ack_rasa_equal"] = acknowledgement(stack, cpu, to_rasa=True)
             finally:
                 ledger.close()
     finally:
@@ -482,7 +505,7 @@ def report(results: dict[str, Any]) -> str:
     lines = [
         HEADING,
         "",
-        f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {results['cores']} cores. "
+        f"Run {results['when']} on {results['cores']} cores. "
         "One desk with 3 Rasa servers (one shared action server), 3 workers and a gateway; "
         "measured with 3, 2 and 1 worker + Rasa pairs running (the others stopped). "
         f"*Throughput*: {CITIZENS * TURNS} chat turns ({CITIZENS} citizens × {TURNS}, each "
@@ -491,15 +514,16 @@ def report(results: dict[str, Any]) -> str:
         f"{SENDERS} senders to the running Rasa servers' REST channel (*Rasa alone*). "
         "Goal: the desk ≥ 90 % of Rasa alone at every size, 0 lost.",
         "",
-        "| pairs | Rasa alone turns/s | desk turns/s | desk / Rasa alone | lost | machine busy "
-        "| others' share |",
-        "|---|---|---|---|---|---|---|",
+        "| pairs | Rasa alone turns/s | desk turns/s | desk / Rasa alone | lost "
+        "| database transactions per turn | machine busy | others' share |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for k in order:
         rasa, desk = sizes[k]["rasa"], sizes[k]["desk"]
         lines.append(
             f"| {k} | {rasa['per_s']:.1f} | {desk['per_s']:.1f} | "
             f"{desk['per_s'] / rasa['per_s'] * 100:.0f} % | {desk['lost']} | "
+            f"{desk['transactions'] / desk['turns']:.1f} | "
             f"{desk['cpu']['_busy'] * 100:.0f} % | {desk['cpu']['_other'] * 100:.0f} % |"
         )
     moved = results["rebalancing"]
@@ -558,18 +582,20 @@ def report(results: dict[str, Any]) -> str:
         "each of which reaches Rasa (the worker and Rasa work through the backlog "
         "meanwhile, on the same two cores), or from group chats, which the worker skips. "
         "The last row is the same run with every process at the same priority (measured "
-        "after the row above it). Goal: p99 < 50 ms with Rasa saturated.",
+        "after the row above it). *Others' share*: the machine's CPU used by processes "
+        "other than the desk and the bench (a shared machine). Goal: p99 < 50 ms with "
+        "Rasa saturated.",
         "",
         "| 20 senders, back to back | requests | req/s | p50 ms | p90 ms | p99 ms | max ms "
-        "| non-2xx |",
-        "|---|---|---|---|---|---|---|---|",
+        "| non-2xx | others' share |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for label, run in ack_rows:
         lines.append(
             f"| {label} | {run.get('requests', 0):.0f} | {run.get('rps', 0):.0f} | "
             f"{run.get('p50_ms', 0):.1f} | {run.get('p90_ms', 0):.1f} | "
             f"{run.get('p99_ms', 0):.1f} | {run.get('max_ms', 0):.1f} | "
-            f"{run.get('errors', 0):.0f} |"
+            f"{run.get('errors', 0):.0f} | {run.get('other', 0) * 100:.0f} % |"
         )
     one = sizes[min(order)]["desk"]
     per_turn = {r: _per_turn_ms(one, r) for r in ROLES}
