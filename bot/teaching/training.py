@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import subprocess
@@ -42,6 +43,7 @@ from bot.staff.auth import StaffUser, audit
 from bot.teaching import inbox
 from bot.teaching.models import NluModel
 
+logger = logging.getLogger(__name__)
 TRAINING_DATA = [ROOT / "data" / "nlu", ROOT / "data" / "rules"]
 FINGERPRINTED = [ROOT / "config.yml", ROOT / "domain.yml", *TRAINING_DATA, ROOT / "nlu"]
 LOG_LINES = 30
@@ -427,22 +429,14 @@ def activate(
             settings.nlu_activation_margin,
         )
         path = model.path
+        before = active.path if active is not None else None
     if worse and not (rollback and was_active_before):
         if not force:
             raise ActivationRefused("the model is worse than the active one", worse)
         if not (reason or "").strip():
             raise ActivationRefused("forcing needs a reason", worse)
     started = time.perf_counter()
-    # Every Rasa server runs the active model (they answer any citizen's turn).
-    for server in settings.rasa_servers():
-        response = httpx.put(
-            f"{server}/model",
-            params={"token": settings.rasa_token},
-            json={"model_file": path},
-            timeout=300,
-        )
-        if response.status_code >= 300:
-            raise ActivationRefused(f"Rasa could not load the model (HTTP {response.status_code})")
+    _load_everywhere(settings, path, before)
     took = time.perf_counter() - started
     settings.nlu_work_dir.mkdir(parents=True, exist_ok=True)
     active_model_file(settings).write_text(path)
@@ -465,6 +459,36 @@ def activate(
             load_s=round(took, 3),
         )
     return took
+
+
+def _load_everywhere(settings: Settings, path: str, before: str | None) -> None:
+    """Loads the model into every Rasa server (they answer any citizen's turn), or into none:
+    when one refuses, the servers already loaded go back to the model they ran before."""
+    loaded: list[str] = []
+    for server in settings.rasa_servers():
+        failure = _load(settings, server, path)
+        if failure is None:
+            loaded.append(server)
+            continue
+        if before is not None:
+            for done in loaded:
+                if _load(settings, done, before) is not None:
+                    logger.error("nlu.activate: %s could not go back to the model it ran", done)
+        raise ActivationRefused(f"Rasa could not load the model ({failure} at {server})")
+
+
+def _load(settings: Settings, server: str, path: str) -> str | None:
+    """PUT /model on one Rasa server; None when loaded, else what went wrong."""
+    try:
+        response = httpx.put(
+            f"{server}/model",
+            params={"token": settings.rasa_token},
+            json={"model_file": path},
+            timeout=300,
+        )
+    except httpx.HTTPError as error:
+        return type(error).__name__
+    return None if response.status_code < 300 else f"HTTP {response.status_code}"
 
 
 def previous_model(session: Session) -> NluModel | None:
