@@ -131,6 +131,10 @@ def _record(
     staff: StaffUser | None,
     note: str | None = None,
 ) -> None:
+    """Stamps the entry's change (who, when) and keeps its new version in the history."""
+    entry.updated_at = utcnow()
+    entry.updated_by = staff.id if staff else None
+    session.flush()
     session.add(
         CatalogueRevision(
             kind=entry.kind,
@@ -176,7 +180,6 @@ def seed(session: Session, data: CatalogueData) -> bool:
                     position=position,
                 )
                 session.add(entry)
-                session.flush()
                 _record(session, entry, "seed", None)
     except IntegrityError:
         return False  # seeded by another process in the meantime
@@ -213,6 +216,17 @@ def may_edit(staff: StaffUser, kind: str, owner: str | None) -> bool:
     if not staff.catalogue_owner or kind == "category" or owner is None:
         return False
     return scopes.visible(owner, [staff.agency_id] if staff.agency_id else [])
+
+
+def current(
+    session: Session, staff: StaffUser, kind: str, key: str, version: int
+) -> CatalogueEntry:
+    """The entry the officer may edit, as long as nobody saved it since they opened it
+    (`version`, from their form); Stale otherwise."""
+    found = editable(session, staff, kind, key)
+    if found.version != version:
+        raise Stale("มีผู้บันทึกรายการนี้หลังจากที่คุณเปิด โปรดเปิดใหม่แล้วลองอีกครั้ง")
+    return found
 
 
 def editable(session: Session, staff: StaffUser, kind: str, key: str) -> CatalogueEntry:
@@ -285,18 +299,13 @@ def save(
         session.add(found)
         action = "create"
     else:
-        found = editable(session, staff, kind, key)
-        if found.version != version:
-            raise Stale("มีผู้บันทึกรายการนี้หลังจากที่คุณเปิด โปรดเปิดใหม่แล้วแก้ไขอีกครั้ง")
+        found = current(session, staff, kind, key, version)
         if found.owner != owner and not may_edit(staff, kind, found.owner):
             raise NotFound(f"no {kind} {key}")
         found.data = _dump(model)
         found.owner = owner
         found.version += 1
         action = "verify" if verified and kind == "service" else "edit"
-    found.updated_at = utcnow()
-    found.updated_by = staff.id
-    session.flush()
     _record(session, found, action, staff, note)
     audit(session, staff, f"catalogue_{action}", f"{kind}:{key}", version=found.version)
     return found
@@ -306,9 +315,7 @@ def set_retired(
     session: Session, staff: StaffUser, kind: str, key: str, *, retired: bool, version: int
 ) -> CatalogueEntry:
     """Retires an entry (citizens no longer see it; its history stays) or restores it."""
-    found = editable(session, staff, kind, key)
-    if found.version != version:
-        raise Stale("มีผู้บันทึกรายการนี้หลังจากที่คุณเปิด โปรดเปิดใหม่แล้วลองอีกครั้ง")
+    found = current(session, staff, kind, key, version)
     if retired and kind in ("agency", "category"):
         field = "agency" if kind == "agency" else "category"
         users = [
@@ -326,10 +333,7 @@ def set_retired(
         _validate(session, kind, found.data)
     found.retired = retired
     found.version += 1
-    found.updated_at = utcnow()
-    found.updated_by = staff.id
     action = "retire" if retired else "restore"
-    session.flush()
     _record(session, found, action, staff)
     audit(session, staff, f"catalogue_{action}", f"{kind}:{key}", version=found.version)
     return found
@@ -339,9 +343,7 @@ def revert(
     session: Session, staff: StaffUser, kind: str, key: str, *, to_version: int, version: int
 ) -> CatalogueEntry:
     """Makes an earlier version current again (as a new version, so nothing is lost)."""
-    found = editable(session, staff, kind, key)
-    if found.version != version:
-        raise Stale("มีผู้บันทึกรายการนี้หลังจากที่คุณเปิด โปรดเปิดใหม่แล้วลองอีกครั้ง")
+    found = current(session, staff, kind, key, version)
     old = session.scalar(
         select(CatalogueRevision).where(
             CatalogueRevision.kind == kind,
@@ -358,9 +360,6 @@ def revert(
     found.owner = _owner(kind, model)
     found.retired = old.retired
     found.version += 1
-    found.updated_at = utcnow()
-    found.updated_by = staff.id
-    session.flush()
     _record(session, found, "revert", staff, f"version {to_version}")
     audit(session, staff, "catalogue_revert", f"{kind}:{key}", to_version=to_version)
     return found
@@ -562,16 +561,11 @@ def import_files(session: Session, staff: StaffUser | None, data_dir: Path) -> d
             found.retired = False
             found.version += 1
             counts["changed"] += 1
-        found.updated_at = utcnow()
-        found.updated_by = staff.id if staff else None
-        session.flush()
         _record(session, found, "import", staff)
     for pair, found in existing.items():
         if pair not in wanted and not found.retired:
             found.retired = True
             found.version += 1
-            found.updated_at = utcnow()
-            session.flush()
             _record(session, found, "import", staff, "not in the imported files")
             counts["retired"] += 1
     audit(session, staff, "catalogue_import", None, **counts)

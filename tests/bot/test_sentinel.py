@@ -32,7 +32,7 @@ from bot.context import Context
 from bot.db import make_engine, make_sessionmaker, pool_limits
 from bot.line import service
 from bot.line.models import InboundEvent
-from bot.queue import EventQueue
+from bot.queue import Entry, EventQueue
 from bot.worker import runner, store
 from tests.support.sentinel import SentinelSet, sentinel_set, wait_until
 from tests.support.stack import fresh_database
@@ -117,11 +117,21 @@ class SweptQueue(EventQueue):
     """The worker's queue, noting what the sweeper re-enqueued."""
 
     swept: list[int]
+    # While set, the worker reads nothing: the entries queued meanwhile are still waiting
+    # when the primary dies, whatever the machine's speed.
+    paused: threading.Event | None = None
 
     async def publish(self, items: list[tuple[str, int]]) -> None:
         """Enqueues as the queue does, and notes the event ids."""
         await super().publish(items)
         self.swept.extend(event_id for _, event_id in items)
+
+    async def read(self, partition: int, *, block_ms: int, count: int = 10) -> list[Entry]:
+        """Reads as the queue does, unless paused."""
+        if self.paused is not None and self.paused.is_set():
+            await asyncio.sleep(0.05)
+            return []
+        return await super().read(partition, block_ms=block_ms, count=count)
 
 
 def statuses(sessions: sessionmaker[Session], ids: list[int]) -> Counter[str]:
@@ -178,6 +188,7 @@ async def test_a_fail_over_mid_stream_loses_and_doubles_no_message(
     worker.redis = redis_client.connect(settings, socket_timeout=10)
     swept = SweptQueue(worker.redis, prefix=settings.redis_prefix, partitions=4)
     swept.swept = []
+    swept.paused = lagging
     worker.queue = swept
     recorder = Recorder(pg)
     worker.handler = recorder  # type: ignore[assignment]
