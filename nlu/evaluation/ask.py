@@ -42,7 +42,8 @@ DEFAULT_DATA = ROOT / "data" / "nlu"
 DEFAULT_CONFIG = ROOT / "config.yml"
 FALLBACK = "nlu_fallback"
 ASK_COST = 1.0
-WRONG_AGENCY_COST = 3.0
+# A ticket at the wrong agency waits until an officer transfers it: five taps (docs/nlu.md).
+WRONG_AGENCY_COST = 5.0
 CONFIDENCES = tuple(round(0.05 * step, 2) for step in range(0, 20))
 MARGINS = tuple(round(0.05 * step, 2) for step in range(0, 11))
 

@@ -15,6 +15,7 @@ from bot.line import outbox
 from bot.tickets import service
 from bot.tickets.calendar import BusinessCalendar
 from bot.tickets.cards import rating_quick_reply
+from bot.tickets.models import Ticket
 from bot.tickets.routing import Router
 from bot.worker import choices
 from tests.support import factories
@@ -93,15 +94,21 @@ def test_a_chip_whose_words_were_typed_is_that_chip() -> None:
     assert choices.chosen("แก้ไขที่อยู่หน่อย", buttons) is None
 
 
+def resolved_ticket(session: Session, citizen: str) -> Ticket:
+    """A ticket of the citizen's that staff resolved."""
+    ticket = factories.ticket(session, Router.load(), BusinessCalendar.load(), citizen)
+    service.transition(session, ticket, "in_progress", actor="staff")
+    service.transition(session, ticket, "resolved", actor="staff", note="ซ่อมแล้ว")
+    return ticket
+
+
 def test_not_solved_later_reopens_the_latest_resolved_ticket_within_the_window(
     sessions: sessionmaker[Session],
 ) -> None:
     citizen = factories.user_id()
     window = timedelta(days=14)
     with unit_of_work(sessions) as session:
-        ticket = factories.ticket(session, Router.load(), BusinessCalendar.load(), citizen)
-        service.transition(session, ticket, "in_progress", actor="staff")
-        service.transition(session, ticket, "resolved", actor="staff", note="ซ่อมแล้ว")
+        ticket = resolved_ticket(session, citizen)
         # Since then the citizen chatted about something else (no rating chips last).
         outbox.enqueue(
             session,
@@ -155,9 +162,7 @@ def test_after_staff_ended_the_chat_not_done_offers_a_person_not_a_reopen(
     citizen = factories.user_id()
     window = timedelta(days=14)
     with unit_of_work(sessions) as session:
-        ticket = factories.ticket(session, Router.load(), BusinessCalendar.load(), citizen)
-        service.transition(session, ticket, "in_progress", actor="staff")
-        service.transition(session, ticket, "resolved", actor="staff", note="ซ่อมแล้ว")
+        ticket = resolved_ticket(session, citizen)
         outbox.enqueue(
             session,
             citizen_id=ticket.citizen_id,
