@@ -157,12 +157,14 @@ class Reading:
 
 @dataclass(frozen=True)
 class Asking:
-    """When the desk asks what a complaint is about (data/ask_when_unsure.yml)."""
+    """When the desk asks what a complaint is about (data/ask_when_unsure.yml). `groups`
+    are the complaint types that reach the same agency: they count together."""
 
     min_confidence: float
     min_margin: float
     max_choices: int = 3
     floor: float = 0.05  # a reading less likely than this is not offered
+    groups: tuple[tuple[str, ...], ...] = ()
 
 
 def _askable(intent: str) -> bool:
@@ -170,16 +172,26 @@ def _askable(intent: str) -> bool:
 
 
 def unsure(readings: list[Reading], asking: Asking) -> list[str]:
-    """The readings to offer when the model is not sure a complaint is this one; empty
-    when it is sure (the top reading confident, and clear of the next)."""
+    """The readings to offer, one per agency, the top one first; empty when the desk is
+    sure: the top reading's agency holds at least `min_confidence` and leads the next
+    agency (or a service question) by `min_margin`. The rule that
+    `nlu.evaluation.ask.offer` measures in cross-validation."""
     if not readings or readings[0].intent not in COMPLAINT_TYPES:
         return []
-    top = readings[0]
-    others = [r for r in readings[1:] if _askable(r.intent)]
-    close = bool(others) and top.confidence - others[0].confidence < asking.min_margin
-    if top.confidence >= asking.min_confidence and not close:
+    member = {intent: group[0] for group in asking.groups for intent in group}
+    mass: dict[str, float] = {}
+    best: dict[str, Reading] = {}
+    for reading in readings:
+        if _askable(reading.intent):
+            group = member.get(reading.intent, reading.intent)
+            mass[group] = mass.get(group, 0.0) + reading.confidence
+            best.setdefault(group, reading)
+    top = member.get(readings[0].intent, readings[0].intent)
+    others = sorted((g for g in mass if g != top), key=lambda g: -mass[g])
+    second = mass[others[0]] if others else 0.0
+    if mass[top] >= asking.min_confidence and mass[top] - second >= asking.min_margin:
         return []
-    offered = [top, *(r for r in others if r.confidence >= asking.floor)]
+    offered = [readings[0], *(best[g] for g in others if best[g].confidence >= asking.floor)]
     return [r.intent for r in offered[: asking.max_choices]]
 
 

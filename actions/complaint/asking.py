@@ -26,4 +26,5 @@ def thresholds() -> Asking:
         min_confidence=float(data.get("min_confidence", DEFAULT.min_confidence)),
         min_margin=float(data.get("min_margin", DEFAULT.min_margin)),
         max_choices=int(data.get("max_choices", DEFAULT.max_choices)),
+        groups=tuple(tuple(str(t) for t in group) for group in data.get("groups") or ()),
     )

@@ -41,6 +41,7 @@ DEFAULT_OUT = ROOT / "reports" / "nlu" / "ask"
 DEFAULT_DATA = ROOT / "data" / "nlu"
 DEFAULT_CONFIG = ROOT / "config.yml"
 FALLBACK = "nlu_fallback"
+SERVICE = "service_lookup"
 ASK_COST = 1.0
 # A ticket at the wrong agency waits until an officer transfers it: five taps (docs/nlu.md).
 WRONG_AGENCY_COST = 5.0
@@ -65,11 +66,19 @@ class Read:
 
 @dataclass(frozen=True)
 class Setting:
-    """When to ask, and how many readings to offer."""
+    """When to ask, and how many readings to offer.
+
+    `groups` are the complaint types that reach the same agency (data/routing.yml): their
+    confidences count together, so the desk asks when it is unsure *which agency* a
+    complaint is for, and offers one reading per agency. Without groups, each type counts
+    alone. A reading below `floor` is not offered (as in actions/complaint/answers.py).
+    """
 
     min_confidence: float
     min_margin: float
     max_choices: int = 3
+    groups: tuple[tuple[str, ...], ...] = ()
+    floor: float = 0.05
 
 
 def ranking_of(parsed: dict[str, Any]) -> Ranking:
@@ -82,24 +91,47 @@ def ranking_of(parsed: dict[str, Any]) -> Ranking:
     )
 
 
-def complaint_readings(ranking: Ranking) -> list[tuple[str, float]]:
-    """The complaint readings of a ranking, best first."""
-    return [(name, confidence) for name, confidence in ranking if is_complaint(name)]
+def askable(intent: str) -> bool:
+    """Whether a reading can be offered: a complaint type, or a question about a service."""
+    return is_complaint(intent) or intent == SERVICE
+
+
+def offer(ranking: Ranking, setting: Setting) -> list[str]:
+    """The readings offered before a complaint is filed ("did you mean …?"), the top one
+    first; empty when the desk is sure (or is not about to file a complaint).
+
+    The desk is sure when the top reading's agency holds at least `min_confidence` and
+    leads the next agency (or a service question) by `min_margin`. The same rule as
+    `actions.complaint.answers.unsure`, which the action server runs.
+    """
+    if not ranking or not is_complaint(ranking[0][0]):
+        return []
+    member = {intent: group[0] for group in setting.groups for intent in group}
+    mass: dict[str, float] = {}
+    best: dict[str, tuple[str, float]] = {}
+    for name, confidence in ranking:
+        if askable(name):
+            group = member.get(name, name)
+            mass[group] = mass.get(group, 0.0) + confidence
+            best.setdefault(group, (name, confidence))
+    top = member.get(ranking[0][0], ranking[0][0])
+    others = sorted((g for g in mass if g != top), key=lambda g: -mass[g])
+    second = mass[others[0]] if others else 0.0
+    if mass[top] >= setting.min_confidence and mass[top] - second >= setting.min_margin:
+        return []
+    offered = [ranking[0][0], *(best[g][0] for g in others if best[g][1] >= setting.floor)]
+    return offered[: setting.max_choices]
 
 
 def should_ask(ranking: Ranking, setting: Setting) -> bool:
     """Whether a message the desk would file as a complaint gets "did you mean …?" first."""
-    if not ranking or not is_complaint(ranking[0][0]):
-        return False
-    readings = complaint_readings(ranking)
-    top = readings[0][1]
-    second = readings[1][1] if len(readings) > 1 else 0.0
-    return top < setting.min_confidence or top - second < setting.min_margin
+    return bool(offer(ranking, setting))
 
 
-def choices(ranking: Ranking, max_choices: int) -> list[str]:
-    """The complaint types offered when asking."""
-    return [name for name, _ in complaint_readings(ranking)[:max_choices]]
+def agency_groups(routes: Routes, reads: Iterable[Read]) -> tuple[tuple[str, ...], ...]:
+    """The complaint types seen in `reads`, grouped by the agencies they reach."""
+    seen = {r.gold for r in reads} | {name for r in reads for name, _ in r.ranking}
+    return tuple(tuple(group) for group in routes.groups(seen))
 
 
 def tally(
@@ -120,21 +152,24 @@ def tally(
     asked = asked_gold_complaint = 0
     wrong_type = wrong_agency = caught_type = caught_agency = 0
     for read in filed:
-        ask = should_ask(read.ranking, setting)
-        offered = choices(read.ranking, setting.max_choices)
-        right_on_offer = read.gold in offered or not is_complaint(read.gold)
+        offered = offer(read.ranking, setting)
+        ask = bool(offered)
+        nothing_to_file = not is_complaint(read.gold)  # "none of these" is on offer
         asked += ask
         asked_gold_complaint += ask and is_complaint(read.gold)
         if read.top != read.gold:
             wrong_type += 1
-            caught_type += ask and right_on_offer
+            caught_type += ask and (read.gold in offered or nothing_to_file)
         if not routes.same_agency(read.gold, read.top):
             wrong_agency += 1
-            caught_agency += ask and right_on_offer
+            caught_agency += ask and (
+                nothing_to_file or any(routes.same_agency(read.gold, o) for o in offered)
+            )
     return {
         "min_confidence": setting.min_confidence,
         "min_margin": setting.min_margin,
         "max_choices": setting.max_choices,
+        "groups": [list(group) for group in setting.groups],
         "messages": len(reads),
         "gold_complaints": gold_complaints,
         "filed": len(filed),
@@ -163,11 +198,12 @@ def sweep(
     max_choices: int = 3,
     ask_cost: float = ASK_COST,
     wrong_cost: float = WRONG_AGENCY_COST,
+    groups: tuple[tuple[str, ...], ...] = (),
 ) -> list[dict[str, Any]]:
     """`tally` for every (min_confidence, min_margin) pair."""
     margins = tuple(margins)
     return [
-        tally(reads, Setting(confidence, margin, max_choices), routes, ask_cost, wrong_cost)
+        tally(reads, Setting(confidence, margin, max_choices, groups), routes, ask_cost, wrong_cost)
         for confidence in confidences
         for margin in margins
     ]
@@ -248,18 +284,21 @@ def load_setting(path: Path = DEFAULT_SETTINGS) -> Setting:
     """The desk's settings from data/ask_when_unsure.yml."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     return Setting(
-        float(data["min_confidence"]), float(data["min_margin"]), int(data["max_choices"])
+        float(data["min_confidence"]),
+        float(data["min_margin"]),
+        int(data["max_choices"]),
+        tuple(tuple(group) for group in data.get("groups") or ()),
     )
 
 
 def write_setting(chosen: dict[str, Any], path: Path, how: str) -> None:
     """data/ask_when_unsure.yml with a comment on how the values were chosen."""
     comment = "".join(f"# {line}\n" if line else "#\n" for line in how.splitlines())
+    values = {key: chosen[key] for key in ("min_confidence", "min_margin", "max_choices")}
+    if chosen.get("groups"):
+        values["groups"] = chosen["groups"]
     path.write_text(
-        comment
-        + f"min_confidence: {chosen['min_confidence']}\n"
-        + f"min_margin: {chosen['min_margin']}\n"
-        + f"max_choices: {chosen['max_choices']}\n",
+        comment + yaml.safe_dump(values, allow_unicode=True, sort_keys=False, width=100),
         encoding="utf-8",
     )
 
@@ -277,13 +316,16 @@ def describe(row: dict[str, Any]) -> str:
     )
 
 
-HOW = """Ask-when-unsure thresholds (issue 17): the desk offers the top {max_choices} complaint
-readings when the top one is below min_confidence or the second is within min_margin.
+HOW = """Ask-when-unsure thresholds (issue 17). Before filing a complaint, the desk offers one
+reading per agency (up to {max_choices}, the top one first) when the top reading's agency
+holds less than min_confidence or leads the next agency by less than min_margin (the types
+in one line of `groups` reach the same agency, data/routing.yml, and count together).
 Chosen by `python -m nlu.evaluation.ask cv` + `sweep --write`: 5-fold cross-validation on
 data/nlu (out-of-fold readings of {messages} examples), lowest cost with asking = {ask}
-and a filing that reaches another agency (data/routing.yml) = {wrong}; at this setting
-{asked} of the {filed} messages read as complaints are asked ({share:.1f} %) and
-{caught} of their {wrong_agency} wrong-agency readings are caught. See docs/nlu.md."""
+and a filing that reaches another agency = {wrong}; at this setting {asked} of the
+{filed} messages read as complaints are asked ({share:.1f} %) and {caught} of their
+{wrong_agency} wrong-agency readings are caught. See docs/nlu.md.
+Read by the action server (actions/complaint/asking.py), not the model."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -337,14 +379,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         readings_path = args.readings
         rows = json.loads(readings_path.read_text(encoding="utf-8"))
     reads = reads_from(rows)
+    costs = {"ask_cost": args.ask_cost, "wrong_cost": args.wrong_cost}
+    # Each type alone (as before 12-04's third round), then types of one agency together.
+    by_type = pick(sweep(reads, routes, max_choices=args.max_choices, **costs))
     table = sweep(
         reads,
         routes,
         max_choices=args.max_choices,
-        ask_cost=args.ask_cost,
-        wrong_cost=args.wrong_cost,
+        groups=agency_groups(routes, reads),
+        **costs,
     )
     chosen = pick(table)
+    print(f"each type alone: {describe(by_type)}")
     never = tally(
         reads, Setting(0.0, 0.0, args.max_choices), routes, args.ask_cost, args.wrong_cost
     )

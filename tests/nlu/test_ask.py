@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from nlu.evaluation import ask
-from nlu.evaluation.ask import Read, Setting, choices, pick, should_ask, sweep, tally
+from nlu.evaluation.ask import Read, Setting, offer, pick, should_ask, sweep, tally
 from nlu.evaluation.routing import Place, Routes, agency_at, load_rules
 
 ROUTES = Routes.load()
@@ -106,9 +106,29 @@ def test_the_margin_is_between_complaint_readings() -> None:
     assert should_ask(LOW, Setting(min_confidence=0.0, min_margin=0.25))
 
 
-def test_choices_are_complaint_types_only() -> None:
-    assert choices(CLOSE, 3) == ["complaint_road", "complaint_traffic", "complaint_safety"]
-    assert choices(LOW, 3) == ["complaint_road", "complaint_traffic"]
+def test_complaint_types_and_service_questions_are_offered() -> None:
+    setting = Setting(0.5, 0.1)
+    assert offer(CLOSE, setting) == ["complaint_road", "complaint_traffic", "complaint_safety"]
+    assert offer(LOW, setting) == ["complaint_road", "complaint_traffic"]
+    service = (("complaint_road", 0.45), ("service_lookup", 0.4), ("complaint_tree", 0.15))
+    assert offer(service, setting) == ["complaint_road", "service_lookup", "complaint_tree"]
+
+
+def test_types_of_one_agency_count_together_and_are_offered_once() -> None:
+    groups = tuple(tuple(g) for g in ROUTES.groups([*URBAN, "complaint_traffic"]))
+    setting = Setting(0.5, 0.05, groups=groups)
+    # road 0.45 + tree 0.05 against traffic 0.40: the district office holds 0.5 and leads
+    assert offer(CLOSE, setting) == []
+    mixed = (("complaint_traffic", 0.4), ("complaint_road", 0.3), ("complaint_tree", 0.2))
+    assert offer(mixed, setting) == ["complaint_traffic", "complaint_road"]
+
+
+def test_a_wrong_type_is_caught_for_its_agency_by_a_type_of_the_same_agency() -> None:
+    groups = tuple(tuple(g) for g in ROUTES.groups([*URBAN, "complaint_traffic"]))
+    mixed = (("complaint_traffic", 0.4), ("complaint_road", 0.3), ("complaint_tree", 0.2))
+    row = tally([Read("complaint_tree", mixed)], Setting(0.5, 0.1, groups=groups), ROUTES)
+    # tree is not offered, but road reaches the same office: the agency is caught
+    assert (row["wrong_type_caught"], row["wrong_agency_caught"]) == (0, 1)
 
 
 def test_tally_counts_what_asking_catches() -> None:
@@ -151,6 +171,12 @@ def test_settings_file_round_trip(tmp_path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert text.startswith("# chosen by\n#\n# cross-validation\n")
     assert ask.load_setting(path) == Setting(0.35, 0.1, 3)
+    grouped = {**row, "groups": [["complaint_road", "complaint_tree"], ["complaint_traffic"]]}
+    ask.write_setting(grouped, path, "by agency")
+    assert ask.load_setting(path).groups == (
+        ("complaint_road", "complaint_tree"),
+        ("complaint_traffic",),
+    )
 
 
 def test_the_desks_settings_file_loads() -> None:
