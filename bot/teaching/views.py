@@ -45,16 +45,22 @@ async def parse(
 ) -> ParseResult:
     """Intent, ranking, entities (with offsets) and ranked services for a text."""
     settings = context.settings
-    try:
-        response = await gateway.http.post(
-            f"{settings.rasa_url}/model/parse",
-            params={"token": settings.rasa_token},
-            json={"text": typed(body.text)},
-            timeout=10,
-        )
-    except httpx.HTTPError as error:
-        raise HTTPException(status_code=503, detail="NLU unavailable") from error
-    if response.status_code != 200:
+    parsed: dict[str, Any] | None = None
+    # Every Rasa server runs the active model: the first one that answers will do.
+    for server in settings.rasa_servers():
+        try:
+            response = await gateway.http.post(
+                f"{server}/model/parse",
+                params={"token": settings.rasa_token},
+                json={"text": typed(body.text)},
+                timeout=10,
+            )
+        except httpx.HTTPError:
+            continue
+        if response.status_code == 200:
+            parsed = response.json()
+            break
+    if parsed is None:
         raise HTTPException(status_code=503, detail="NLU unavailable")
     catalogue = context.catalogue
     services = [
@@ -67,4 +73,4 @@ async def parse(
         )
         for m in await run_in_threadpool(lambda: catalogue.search(query=body.text))
     ]
-    return to_result(body.text, response.json(), services)
+    return to_result(body.text, parsed, services)
