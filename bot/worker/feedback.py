@@ -59,15 +59,20 @@ def take_note(sessions: sessionmaker[Session], line_user_id: str, text: str) -> 
         citizen = citizen_by_line_id(session, line_user_id)
         if citizen is None:
             return None
-        awaited = _awaited(session, citizen.id)
-        if awaited is None:
-            return None
-        words = text.strip()
-        if words_.is_cancel(words) or words_.plain(words) in SKIP:
-            awaited.note = None
-            return SKIPPED
-        awaited.note = words[:MAX_NOTE]
-        return NOTED
+        return note(session, citizen.id, text)
+
+
+def note(session: Session, citizen_id: int, text: str) -> str | None:
+    """`take_note` in the caller's transaction, for a citizen already found."""
+    awaited = _awaited(session, citizen_id)
+    if awaited is None:
+        return None
+    words = text.strip()
+    if words_.is_cancel(words) or words_.plain(words) in SKIP:
+        awaited.note = None
+        return SKIPPED
+    awaited.note = words[:MAX_NOTE]
+    return NOTED
 
 
 def _awaited(session: Session, citizen_id: int) -> ServiceFeedback | None:

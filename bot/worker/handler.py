@@ -12,7 +12,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -83,14 +83,15 @@ class Handler:
         self.sessions = sessions
         self.channel = channel
         self.rasa = rasa
-        # Per event being handled: linking it to its citizen (store.start), which runs
-        # beside the first step, Rasa's turn included; writes about the event wait for it.
-        self._starting: dict[int, asyncio.Future[EventView | None]] = {}
+        # Per event being handled: the event as started (store.begin: marked, linked to
+        # its citizen and conversation), and what its step read in that transaction.
+        self._begun: dict[int, EventView] = {}
+        self._ahead: dict[int, Any] = {}
 
     async def _started(self, event_id: int) -> EventView:
-        begun = await self._starting[event_id]
+        begun = self._begun.get(event_id)
         if begun is None:
-            raise LookupError(f"event {event_id} vanished")
+            raise LookupError(f"event {event_id} is not being handled")
         return begun
 
     async def _db(self, fn: Callable[..., Any], *args: Any) -> Any:
@@ -110,37 +111,41 @@ class Handler:
 
     async def handle(self, event_id: int) -> str:
         """Handles the event to the end; returns the outcome (done, skipped, ...)."""
-        event: EventView | None = await self._db(store.load, event_id)
-        if event is None or event.status in store.FINAL:
+        # One transaction reads the event and who answers its citizen, marks it started
+        # and, for a text the bot answers, reads what the citizen's words may pick (see
+        # _read_text): the citizen's state read once per turn.
+        window = timedelta(days=self.settings.reopen_window_days)
+        begun: store.Begun | None = await self._db(
+            store.begin, event_id, partial(_read_text, reopen_window=window)
+        )
+        if begun is None or begun.event.status in store.FINAL:
             return "already_handled"
-        if _needs_recipient(event) and not _recipient(event):
-            # LINE always names a source; a body without one has nobody to answer.
-            await self._db(store.start, event_id)
-            await self._db(store.finish, event_id, "skipped", "no source to answer")
-            return "skipped"
-        starting = asyncio.ensure_future(self._db(store.start, event_id))
-        self._starting[event_id] = starting
+        event = begun.event
+        self._begun[event_id] = event
+        if begun.ahead is not None:
+            self._ahead[event_id] = begun.ahead
         try:
+            if _needs_recipient(event) and not _recipient(event):
+                # LINE always names a source; a body without one has nobody to answer.
+                await self._db(store.finish, event_id, "skipped", "no source to answer")
+                return "skipped"
             if event.status == "answered":
-                outcome = await self._send_pending(event)
-            else:
-                step = DISPATCH.get((event.event_type, event.message_type)) or DISPATCH.get(
-                    (event.event_type, None), _skip
-                )
-                if event.source_type in {"group", "room"} and event.event_type == "message":
-                    step = _group_message
-                elif _citizen_speaks(event):
-                    # While staff handle the conversation the bot is silent.
-                    if event.handler == ConversationHandler.STAFF:
-                        step = _to_staff
-                    elif event.handler == ConversationHandler.MESSAGE:
-                        step = _leave_message
-                outcome = await step(self, event)
+                return await self._send_pending(event)
+            step = DISPATCH.get((event.event_type, event.message_type)) or DISPATCH.get(
+                (event.event_type, None), _skip
+            )
+            if event.source_type in {"group", "room"} and event.event_type == "message":
+                step = _group_message
+            elif _citizen_speaks(event):
+                # While staff handle the conversation the bot is silent.
+                if event.handler == ConversationHandler.STAFF:
+                    step = _to_staff
+                elif event.handler == ConversationHandler.MESSAGE:
+                    step = _leave_message
+            return await step(self, event)
         finally:
-            del self._starting[event_id]
-            await asyncio.wait({starting})
-        starting.result()  # a failed start fails the handling (retried)
-        return outcome
+            del self._begun[event_id]
+            self._ahead.pop(event_id, None)
 
     async def finish(self, event: EventView, status: str) -> str:
         """Closes the event (after its start is stored)."""
@@ -367,13 +372,19 @@ async def _text(handler: Handler, event: EventView) -> str:
     text = str(message.get("text") or "")
     if not text.strip():  # spaces only: a slip of the thumb, still worth an answer
         return await handler.answer(event, [{"type": "text", "text": messages.EMPTY_TEXT}])
-    noted = await handler._db(feedback.take_note, event.line_user_id or "", text)
+    ahead: TextRead | None = handler._ahead.pop(event.id, None)
+    if ahead is not None:  # read when the event was started (store.begin)
+        noted, read = ahead.noted, ahead.typed
+    else:  # a text handed back to the bot (its hand-off ended meanwhile)
+        noted = await handler._db(feedback.take_note, event.line_user_id or "", text)
+        window = timedelta(days=handler.settings.reopen_window_days)
+        read = choices.Typed()
+        if noted is None:
+            read = await handler._db(
+                partial(choices.choice_for, reopen_window=window), event.line_user_id or "", text
+            )
     if noted is not None:  # what was wrong on a service card, asked for just before
         return await handler.answer(event, [{"type": "text", "text": noted}])
-    window = timedelta(days=handler.settings.reopen_window_days)
-    read: choices.Typed = await handler._db(
-        partial(choices.choice_for, reopen_window=window), event.line_user_id or "", text
-    )
     picked = read.payload
     if picked is not None and not picked.startswith("/"):
         # The typed words pick one of the gateway's own chips: do what its tap does.
@@ -383,6 +394,44 @@ async def _text(handler: Handler, event: EventView) -> str:
     context = {"handoff_ended": read.ended_handoff} if read.ended_handoff else None
     # Typed instead of tapped: the button's payload (bot.worker.choices), else the words.
     return await handler.ask_rasa(event, picked or typed(text), context)
+
+
+@dataclass(frozen=True)
+class TextRead:
+    """What `_text` reads of the citizen's state before Rasa: the reply if the text is
+    an awaited note (bot.worker.feedback), else what the typed words pick."""
+
+    noted: str | None
+    typed: choices.Typed
+
+
+def _read_text(session: Session, event: EventView, *, reopen_window: timedelta) -> TextRead | None:
+    """For a citizen's text the bot answers, `_text`'s reads, in the transaction that
+    starts the event; None for any other event (its step reads what it needs).
+
+    The note, when one is awaited, is taken (written) here: committed with the start,
+    before Rasa is asked, as its own transaction did; a retry then reads the text as a
+    message like any other, as it did.
+    """
+    if not (
+        event.event_type == "message"
+        and event.message_type == "text"
+        and event.source_type == "user"
+        and event.line_user_id
+        and event.citizen_id is not None
+        and event.handler == ConversationHandler.BOT
+        and event.status != "answered"
+    ):
+        return None
+    message = event.payload.get("message") or {}
+    text = str(message.get("text") or "")
+    if message.get("unsent") or not text.strip():
+        return None
+    noted = feedback.note(session, event.citizen_id, text)
+    if noted is not None:
+        return TextRead(noted, choices.Typed())
+    typed_ = choices.read_typed(session, event.line_user_id, text, reopen_window=reopen_window)
+    return TextRead(None, typed_)
 
 
 async def _photo(handler: Handler, event: EventView) -> tuple[str | None, str | None]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -81,16 +82,57 @@ def start(sessions: sessionmaker[Session], event_id: int) -> EventView | None:
         event = session.get(InboundEvent, event_id, with_for_update=True)
         if event is None or event.status in FINAL:
             return None if event is None else _view(event)
-        if event.status == "received":
-            event.status = "processing"
-        event.attempts += 1
-        if event.line_user_id and event.source_type == "user":
-            citizen = ensure_citizen(session, event.line_user_id)
-            event.citizen_id = citizen.id
-            conversation = current_conversation(session, citizen)
-            conversation.last_message_at = utcnow()
-            event.conversation_id = conversation.id
+        return _start(session, event)
+
+
+@dataclass(frozen=True)
+class Begun:
+    """A started event (`begin`), and what `look` read in the same transaction."""
+
+    event: EventView
+    ahead: Any = None
+
+
+def begin(
+    sessions: sessionmaker[Session],
+    event_id: int,
+    look: Callable[[Session, EventView], Any] | None = None,
+) -> Begun | None:
+    """`load` and `start` in one transaction: the event, marked as being handled and
+    linked to its citizen and conversation, with who answers the citizen now.
+
+    `look` reads (and may write) what the event's step needs of the citizen's state in
+    the same transaction, once per turn; what it writes is committed with the start,
+    before anything is asked or sent, as it was in a transaction of its own. An event
+    already handled comes back unchanged (its status says so); a missing one as None.
+    """
+    with unit_of_work(sessions) as session:
+        event = session.get(InboundEvent, event_id, with_for_update=True)
+        if event is None:
+            return None
+        if event.status in FINAL:
+            return Begun(_view(event))
+        view = _start(session, event)
+        return Begun(view, look(session, view) if look is not None else None)
+
+
+def _start(session: Session, event: InboundEvent) -> EventView:
+    # The citizen and conversation are read before the event changes, so the event's
+    # changes go out as one UPDATE at the commit (not one per autoflush).
+    conversation = None
+    if event.line_user_id and event.source_type == "user":
+        citizen = ensure_citizen(session, event.line_user_id)
+        conversation = current_conversation(session, citizen)
+        conversation.last_message_at = utcnow()
+        event.citizen_id = citizen.id
+        event.conversation_id = conversation.id
+    if event.status == "received":
+        event.status = "processing"
+    event.attempts += 1
+    if conversation is None:
         return _view(event)
+    # The latest conversation's handler: what `load` reads (handoffs.handler_of).
+    return replace(_view(event), handler=conversation.handler or ConversationHandler.BOT)
 
 
 def set_following(
@@ -134,7 +176,7 @@ def store_answer(
     Returns what `pending_sends` would: the unsent sends and whether the reply token
     is taken. Plain SQL statements: this is on every answer's path.
     """
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "inbound_event_id": event.id,
             "citizen_id": event.citizen_id,
@@ -160,13 +202,29 @@ def store_answer(
     elif purpose == "delay_notice":
         change["delay_notified"] = True
     with unit_of_work(sessions) as session:
-        if rows and reply and not _pending(session, event.id)[1]:
+        # The event's earlier sends (a delay notice, say), read once: the new rows come
+        # after them (ids in insertion order), so no reading again after the insert.
+        pending, used = _pending(session, event.id)
+        if rows and reply and not used:
             rows[0]["via"] = "reply"
+            used = True
         if rows:
-            session.execute(insert(OutboundMessage), rows)
+            ids = session.scalars(
+                insert(OutboundMessage).returning(OutboundMessage.id, sort_by_parameter_order=True),
+                rows,
+            ).all()
+            pending += [
+                PendingSend(
+                    id=row_id,
+                    messages=list(row["messages"]),
+                    retry_key=row["retry_key"],
+                    via=row.get("via"),
+                )
+                for row_id, row in zip(ids, rows, strict=True)
+            ]
         if change:
             session.execute(update(InboundEvent).where(InboundEvent.id == event.id).values(change))
-        return _pending(session, event.id)
+        return pending, used
 
 
 def pending_sends(sessions: sessionmaker[Session], event_id: int) -> tuple[list[PendingSend], bool]:
@@ -211,15 +269,26 @@ def mark_sent(
     finish_event_id: int | None = None,
 ) -> None:
     """Records that LINE accepted a send (and, for the last one, that the event is done)."""
+    now = utcnow()
+    # Plain UPDATEs, no reading first: this is on every answer's path.
     with unit_of_work(sessions) as session:
-        out = session.get_one(OutboundMessage, send_id)
-        out.status = "sent"
-        out.via = via
-        out.line_request_id = request_id
-        out.sent_at = utcnow()
-        out.attempts += 1
+        session.execute(
+            update(OutboundMessage)
+            .where(OutboundMessage.id == send_id)
+            .values(
+                status="sent",
+                via=via,
+                line_request_id=request_id,
+                sent_at=now,
+                attempts=OutboundMessage.attempts + 1,
+            )
+        )
         if finish_event_id is not None:
-            _finish(session, finish_event_id, "done", None)
+            session.execute(
+                update(InboundEvent)
+                .where(InboundEvent.id == finish_event_id)
+                .values(status="done", error=None, processed_at=now)
+            )
 
 
 REPLY_REFUSED = "reply refused"
