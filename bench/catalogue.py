@@ -7,7 +7,9 @@ Measures on this machine:
   correct *and* above the threshold), and the share of unknown questions rejected;
 - a threshold sweep, to calibrate `SERVICE_THRESHOLD`, with a 2-fold cross-validated
   estimate (threshold chosen on one half, measured on the other) so the printed accuracy
-  is not only the accuracy of the questions the threshold was chosen on;
+  is not only the accuracy of the questions the threshold was chosen on. Choose on the
+  development questions (`--questions tests/data/catalogue_dev_*.yml --services`); the
+  held-out sets only measure the choice;
 - search latency (p50/p95) on the real catalogue, and over 300 and 1,000 services made
   from the real ones (how long building each index takes).
 """

@@ -37,7 +37,7 @@ EXTRA_STOPWORDS = frozenset(
     "ได้ไหม หรือเปล่า รึเปล่า ยังไง อย่างไร ทำไง ไง เท่าไหร่ เท่าไร ที่ไหน ตรงไหน อะไร บ้าง "
     "หน่อย ด้วย อยาก ต้องการ สอบถาม ถาม รบกวน สวัสดี ขอบคุณ คือ แล้ว จะ ได้ ไป มา ใช้ ต้อง "
     "เรา ผม ฉัน หนู ดิฉัน ข้าพเจ้า เขา ก็ กับ และ หรือ ของ ที่ ใน "
-    "เบอร์ โทร โทรศัพท์ หมายเลข ติดต่อ ขอเบอร์ โทรหา".split()
+    "เบอร์ โทร โทรศัพท์ หมายเลข ติดต่อ ขอเบอร์ โทรหา วิธี วิธีการ ขั้นตอน".split()
 )
 # Everyday words citizens type for the formal ones the catalogue uses. A question gets the
 # formal word added (never replaced), for both signals.
@@ -65,6 +65,12 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "พาส": ("พาสปอร์ต", "หนังสือเดินทาง"),
     "โกง": ("ฉ้อโกง",),
 }
+# "Which documents do I need": the frame of a how-to question, not its topic. Left in, it
+# matches every service whose name is about documents ("รับรองเอกสาร", "เอกสารบวชพระ").
+QUESTION_FRAME = re.compile(
+    r"(?:ต้อง)?(?:ใช้|เตรียม)\s*(?:เอกสาร|หลักฐาน)\s*(?:อะไร|อะไรบ้าง|อะไรยังไง)?"
+    r"|(?:เอกสาร|หลักฐาน)\s*(?:อะไร|ที่ต้องใช้)(?:\s*บ้าง)?"
+)
 # Tone marks and thanthakhat: often mistyped or left out; the n-gram signal ignores them.
 _TONES = str.maketrans("", "", "\u0e48\u0e49\u0e4a\u0e4b\u0e4c")
 _NOT_WORD = re.compile(r"[^0-9a-z\u0e01-\u0e4e]+")
@@ -298,7 +304,7 @@ class Index:
 
     def rank(self, query: str, *, limit: int) -> list[Scored]:
         """The best `limit` documents for `query`, highest fused score first."""
-        query = self.analyzer.expand(query)
+        query = self.analyzer.expand(QUESTION_FRAME.sub(" ", query))
         words = self._words(query)
         names = self._names(query, words)
         w = self.words_weight

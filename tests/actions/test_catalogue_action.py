@@ -196,3 +196,31 @@ def test_the_action_server_registers_both_actions_and_not_the_base() -> None:
     names = set(executor.actions)
     assert {"action_service_lookup", "action_agency_contact"} <= names
     assert "action_request_human" in names
+
+
+@pytest.fixture(scope="module")
+def real_catalogue() -> Catalogue:
+    """The project's own catalogue (data/), where agencies and services share words."""
+    return load_catalogue()
+
+
+@pytest.mark.parametrize(
+    ("question", "card"),
+    [
+        # Contact questions get the agency, though a service of its scores higher.
+        ("เบอร์กรมการกงสุล", "กรมการกงสุล"),
+        ("ขอเบอร์โทรสำนักงานประกันสังคมหน่อยค่ะ", "สำนักงานประกันสังคม"),
+        # How-to questions get the service, though its agency scores higher.
+        ("ทำพาสปอร์ตต้องใช้เอกสารอะไรบ้าง", "ทำหนังสือเดินทาง"),
+        ("ทำใบขับขี่ครั้งแรกต้องใช้เอกสารอะไร", "ทำใบขับขี่ครั้งแรก"),
+        ("วิธีลงทะเบียนบัตรทอง", "สิทธิบัตรทอง"),
+        # Neither: an agency's bare name gets the agency, though its services mention it.
+        ("กรมการกงสุล", "กรมการกงสุล"),
+        ("พาสปอร์ตหาย", "ทำหนังสือเดินทาง"),
+    ],
+)
+async def test_the_kind_of_question_decides_agency_or_service(
+    real_catalogue: Catalogue, question: str, card: str
+) -> None:
+    messages, _ = await run(ActionServiceLookup(real_catalogue), tracker(question))
+    assert flex_ids(messages)[0].startswith(card), flex_ids(messages)

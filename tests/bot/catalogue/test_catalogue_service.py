@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.catalogue.service import Catalogue, CatalogueError, load_catalogue
+from bot.catalogue.service import Catalogue, CatalogueError, load_catalogue, question_kind
 from tests.bot.catalogue.catalogue_support import edit_yaml
 
 
@@ -92,6 +92,58 @@ def test_a_service_id_defined_twice_names_both_files(data_dir: Path) -> None:
     message = str(caught.value)
     assert "service 'passport'" in message
     assert "travel.yml" in message and "welfare.yml" in message
+
+
+def split_travel(data_dir: Path, title: str = "เดินทางต่างประเทศ") -> Path:
+    """A second travel file, sorted after every other, with a copy of the passport entry."""
+    path = data_dir / "catalogue" / "zz_travel_more.yml"
+    path.write_text((data_dir / "catalogue" / "travel.yml").read_text(encoding="utf-8"))
+
+    def change(doc: dict[str, Any]) -> None:
+        doc["category"]["title"] = title
+        doc["services"] = [{**first_service(doc), "id": "passport_more"}]
+
+    edit_yaml(path, change)
+    return path
+
+
+def test_several_files_may_share_a_category(data_dir: Path) -> None:
+    split_travel(data_dir)
+    catalogue = load_catalogue(data_dir=data_dir)
+    assert [c.id for c in catalogue.categories] == ["civil_registration", "travel", "welfare"]
+    grouped = {c.id: [s.id for s in c.services] for c in catalogue.by_category()}
+    assert grouped["travel"] == ["passport", "passport_more"]
+    # A category's services stay together, in the order of its first file.
+    order = [s.category for s in catalogue.services]
+    assert order == sorted(order, key=["civil_registration", "travel", "welfare"].index)
+
+
+def test_files_sharing_a_category_must_define_it_alike(data_dir: Path) -> None:
+    path = split_travel(data_dir, title="อีกชื่อหนึ่ง")
+    with pytest.raises(CatalogueError) as caught:
+        load_catalogue(data_dir=data_dir)
+    message = str(caught.value)
+    assert str(path) in message and "travel.yml" in message
+    assert "category 'travel'" in message
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("เบอร์กรมการกงสุล", "contact"),
+        ("ขอเบอร์ สคบ หน่อยค่ะ", "contact"),
+        ("ติดต่อประกันสังคมยังไง", "contact"),
+        ("สำนักงานที่ดินอยู่ที่ไหน", "contact"),
+        ("โทรถามเรื่องเอกสารทำพาสปอร์ตได้เบอร์ไหน", "contact"),  # a number, whatever else
+        ("ทำพาสปอร์ตต้องใช้เอกสารอะไรบ้าง", "how_to"),
+        ("ขอใบขับขี่ได้ที่ไหน", "how_to"),
+        ("ทำ บัตร ประชาชน ยังไง", "how_to"),
+        ("เบี้ยผู้สูงอายุ", None),
+        ("กรมการกงสุล", None),
+    ],
+)
+def test_the_kind_of_question(question: str, kind: str | None) -> None:
+    assert question_kind(question) == kind
 
 
 def test_broken_yaml_and_missing_files_are_reported(data_dir: Path) -> None:

@@ -19,7 +19,7 @@ from bot.conversations.models import Citizen
 from bot.db import unit_of_work
 from bot.errors import Invalid, NotFound
 from bot.staff.auth import StaffUser, create_staff
-from tests.bot.catalogue.catalogue_support import FIXTURES
+from tests.bot.catalogue.catalogue_support import FIXTURES, edit_yaml
 
 TODAY = date(2026, 12, 4)
 
@@ -62,6 +62,19 @@ def test_seeding_reads_back_what_the_files_say_and_happens_once(
         assert store.revision(session) == len(files.categories + files.agencies) + len(
             files.services
         )
+
+
+def test_a_category_split_over_files_seeds_and_reads_back(
+    sessions: sessionmaker[Session], data_dir: Path
+) -> None:
+    more = data_dir / "catalogue" / "aa_welfare_more.yml"
+    more.write_text((data_dir / "catalogue" / "welfare.yml").read_text(encoding="utf-8"))
+    edit_yaml(more, lambda doc: doc.update(services=[{**doc["services"][0], "id": "welfare_more"}]))
+    files = read_data(data_dir=data_dir)
+    assert files.categories[0].id == "welfare"  # first seen in aa_welfare_more.yml
+    with sessions() as session, session.begin():
+        assert store.seed(session, files)
+        assert store.read(session) == files
 
 
 def test_an_owner_edits_a_fee_verified_with_history_diff_and_revert(
