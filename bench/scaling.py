@@ -20,6 +20,9 @@ is killed, joins and leaves.
 Then, with one pair: the webhook's acknowledgement (wrk, 20 senders back to back) with
 text events that reach Rasa, so Rasa and the worker work through a backlog meanwhile,
 beside group events that skip Rasa (Rasa idle).
+
+`--sizes 1` measures only the sizes given (the rebalancing only with 3 workers or more),
+and `--no-ack` leaves the acknowledgement out: a quicker before/after of one change.
 """
 
 from __future__ import annotations
@@ -151,7 +154,11 @@ def _holders(stack: Stack) -> list[str | None]:
 def _shared_by(stack: Stack, numbers: range) -> bool:
     """Whether exactly these workers hold every partition, in even shares."""
     held = _holders(stack)
-    owners = [f"{stack.settings.worker_id}.{n}" for n in numbers]
+    # One worker alone is `worker`, under the plain WORKER_ID (bot.devstack._names).
+    alone = "worker" in stack.procs
+    owners = [
+        stack.settings.worker_id if alone else f"{stack.settings.worker_id}.{n}" for n in numbers
+    ]
     counts = [held.count(owner) for owner in owners]
     return None not in held and set(held) == set(owners) and max(counts) - min(counts) <= 1
 
@@ -447,8 +454,8 @@ def _renice(stack: Stack, level: int) -> bool:
     return True
 
 
-def run() -> dict[str, Any]:
-    """Every phase; the figures."""
+def run(sizes: tuple[int, ...] = SIZES, *, ack: bool = True) -> dict[str, Any]:
+    """Every phase (at each of `sizes` pairs; the acknowledgement if `ack`); the figures."""
     from bench.__main__ import settle
 
     name = f"desk_scaling_{uuid.uuid4().hex[:8]}"
@@ -462,12 +469,13 @@ def run() -> dict[str, Any]:
     }
     try:
         url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-        with Stack(url, rest_channel=True, rasa=max(SIZES), workers=max(SIZES)) as stack:
+        with Stack(url, rest_channel=True, rasa=max(sizes), workers=max(sizes)) as stack:
             ledger = Ledger(stack)
             cpu = CpuByRole(stack)
             try:
-                results["rebalancing"] = rebalancing(stack)
-                for pairs in SIZES:
+                if max(sizes) >= 3:
+                    results["rebalancing"] = rebalancing(stack)
+                for pairs in sizes:
                     run_pairs(stack, pairs)
                     desk_throughput(stack, ledger, cpu)  # warm-up (the trackers, the caches)
                     size: dict[str, Any] = {"rasa": rasa_throughput(stack, pairs, cpu)}
@@ -475,13 +483,17 @@ def run() -> dict[str, Any]:
                     # At half what the desk sustains: its latency, not its queue's.
                     size["latency"] = latency(stack, ledger, pairs, rate=size["desk"]["per_s"] / 2)
                     results["sizes"][pairs] = size
-                results["ack_groups"] = acknowledgement(stack, cpu, to_rasa=False)
-                settle(stack)
-                results["ack_rasa"] = acknowledgement(stack, cpu, to_rasa=True)
-                # The same with every process at one priority (an A/B of devstack.NICE;
-                # raising priorities back needs root), Rasa still working off its backlog.
-                if _renice(stack, 0):
-                    results["ack_rasa_equal"] = acknowledgement(stack, cpu, to_rasa=True)
+                if ack:
+                    if sizes[-1] != 1:
+                        run_pairs(stack, 1)
+                    results["ack_groups"] = acknowledgement(stack, cpu, to_rasa=False)
+                    settle(stack)
+                    results["ack_rasa"] = acknowledgement(stack, cpu, to_rasa=True)
+                    # The same with every process at one priority (an A/B of
+                    # devstack.NICE; raising priorities back needs root), Rasa still
+                    # working off its backlog.
+                    if _renice(stack, 0):
+                        results["ack_rasa_equal"] = acknowledgement(stack, cpu, to_rasa=True)
             finally:
                 ledger.close()
     finally:
@@ -506,8 +518,10 @@ def report(results: dict[str, Any]) -> str:
         HEADING,
         "",
         f"Run {results['when']} on {results['cores']} cores. "
-        "One desk with 3 Rasa servers (one shared action server), 3 workers and a gateway; "
-        "measured with 3, 2 and 1 worker + Rasa pairs running (the others stopped). "
+        f"One desk with {max(order)} Rasa servers (one shared action server), {max(order)} "
+        "workers and a gateway; measured with "
+        + _spoken(sorted(order, reverse=True))
+        + " worker + Rasa pairs running (the others stopped). "
         f"*Throughput*: {CITIZENS * TURNS} chat turns ({CITIZENS} citizens × {TURNS}, each "
         f"citizen's back to back, {SENDERS} at a time) through the LINE stand-in, from the "
         "first webhook to the last reply; beside it the same texts posted by "
@@ -526,14 +540,15 @@ def report(results: dict[str, Any]) -> str:
             f"{desk['transactions'] / desk['turns']:.1f} | "
             f"{desk['cpu']['_busy'] * 100:.0f} % | {desk['cpu']['_other'] * 100:.0f} % |"
         )
-    moved = results["rebalancing"]
-    lines += [
-        "",
-        "*Rebalancing* (3 workers, heartbeat 2 s): seconds until the partitions are held in "
-        f"even shares again after a worker is killed (SIGKILL): {moved['killed']:.1f}; "
-        f"after it starts again, from its start: {moved['joined']:.1f}; after it is "
-        f"stopped (SIGTERM): {moved['stopped']:.1f}.",
-    ]
+    moved = results.get("rebalancing")
+    if moved:
+        lines += [
+            "",
+            "*Rebalancing* (3 workers, heartbeat 2 s): seconds until the partitions are held "
+            f"in even shares again after a worker is killed (SIGKILL): {moved['killed']:.1f}; "
+            f"after it starts again, from its start: {moved['joined']:.1f}; after it is "
+            f"stopped (SIGTERM): {moved['stopped']:.1f}.",
+        ]
     lines += [
         "",
         f"*Latency* at half the desk's throughput ({PACED_MESSAGES} turns, open loop): the desk "
@@ -568,35 +583,8 @@ def report(results: dict[str, Any]) -> str:
             + " | ".join(f"{_per_turn_ms(desk, r):.1f}" for r in ROLES)
             + f" | {desk_total:.1f} | {_per_turn_ms(sizes[k]['rasa'], 'rasa'):.1f} |"
         )
-    nice = ", ".join(f"{kind} {level}" for kind, level in NICE.items())
-    ack_rows = [
-        ("group events (Rasa idle)", results["ack_groups"]),
-        (f"text events, Rasa saturated (nice: {nice})", results["ack_rasa"]),
-    ]
-    if "ack_rasa_equal" in results:
-        ack_rows.append(("text events, Rasa saturated, all at nice 0", results["ack_rasa_equal"]))
-    lines += [
-        "",
-        "*Webhook acknowledgement with Rasa saturated* (one pair): wrk, 20 senders back to "
-        "back (the gateway at full load), 10 s each, distinct signed bodies: from citizens, "
-        "each of which reaches Rasa (the worker and Rasa work through the backlog "
-        "meanwhile, on the same two cores), or from group chats, which the worker skips. "
-        "The last row is the same run with every process at the same priority (measured "
-        "after the row above it). *Others' share*: the machine's CPU used by processes "
-        "other than the desk and the bench (a shared machine). Goal: p99 < 50 ms with "
-        "Rasa saturated.",
-        "",
-        "| 20 senders, back to back | requests | req/s | p50 ms | p90 ms | p99 ms | max ms "
-        "| non-2xx | others' share |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for label, run in ack_rows:
-        lines.append(
-            f"| {label} | {run.get('requests', 0):.0f} | {run.get('rps', 0):.0f} | "
-            f"{run.get('p50_ms', 0):.1f} | {run.get('p90_ms', 0):.1f} | "
-            f"{run.get('p99_ms', 0):.1f} | {run.get('max_ms', 0):.1f} | "
-            f"{run.get('errors', 0):.0f} | {run.get('other', 0) * 100:.0f} % |"
-        )
+    if "ack_groups" in results:
+        lines += _ack_lines(results)
     one = sizes[min(order)]["desk"]
     per_turn = {r: _per_turn_ms(one, r) for r in ROLES}
     desk_ms = sum(v for r, v in per_turn.items() if r not in {"line", "bench client"})
@@ -623,6 +611,46 @@ def report(results: dict[str, Any]) -> str:
     return "\n".join(_wrap(line) for line in lines) + "\n"
 
 
+def _ack_lines(results: dict[str, Any]) -> list[str]:
+    """The acknowledgement table."""
+    nice = ", ".join(f"{kind} {level}" for kind, level in NICE.items())
+    ack_rows = [
+        ("group events (Rasa idle)", results["ack_groups"]),
+        (f"text events, Rasa saturated (nice: {nice})", results["ack_rasa"]),
+    ]
+    if "ack_rasa_equal" in results:
+        ack_rows.append(("text events, Rasa saturated, all at nice 0", results["ack_rasa_equal"]))
+    lines = [
+        "",
+        "*Webhook acknowledgement with Rasa saturated* (one pair): wrk, 20 senders back to "
+        "back (the gateway at full load), 10 s each, distinct signed bodies: from citizens, "
+        "each of which reaches Rasa (the worker and Rasa work through the backlog "
+        "meanwhile, on the same two cores), or from group chats, which the worker skips. "
+        "The last row is the same run with every process at the same priority (measured "
+        "after the row above it). *Others' share*: the machine's CPU used by processes "
+        "other than the desk and the bench (a shared machine). Goal: p99 < 50 ms with "
+        "Rasa saturated.",
+        "",
+        "| 20 senders, back to back | requests | req/s | p50 ms | p90 ms | p99 ms | max ms "
+        "| non-2xx | others' share |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for label, run in ack_rows:
+        lines.append(
+            f"| {label} | {run.get('requests', 0):.0f} | {run.get('rps', 0):.0f} | "
+            f"{run.get('p50_ms', 0):.1f} | {run.get('p90_ms', 0):.1f} | "
+            f"{run.get('p99_ms', 0):.1f} | {run.get('max_ms', 0):.1f} | "
+            f"{run.get('errors', 0):.0f} | {run.get('other', 0) * 100:.0f} % |"
+        )
+    return lines
+
+
+def _spoken(numbers: list[int]) -> str:
+    """3, 2 and 1."""
+    words = [str(n) for n in numbers]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def _wrap(line: str) -> str:
     if not line or line.startswith(("#", "|")):
         return line
@@ -633,8 +661,17 @@ def main() -> None:
     """Runs the scaling benchmark and updates only its section of bench/RESULTS.md."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--print-only", action="store_true", help="do not touch RESULTS.md")
+    parser.add_argument(
+        "--sizes",
+        default=",".join(map(str, SIZES)),
+        help="worker + Rasa pairs to measure, largest first (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--no-ack", action="store_true", help="leave out the webhook acknowledgement phase"
+    )
     args = parser.parse_args()
-    results = run()
+    sizes = tuple(sorted({int(n) for n in args.sizes.split(",")}, reverse=True))
+    results = run(sizes, ack=not args.no_ack)
     (ROOT / "var").mkdir(exist_ok=True)
     (ROOT / "var" / "bench-scaling.json").write_text(json.dumps(results, indent=1, default=str))
     section = report(results)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -10,7 +11,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import JSON, DateTime, Engine, MetaData, String, create_engine, event, text
+from sqlalchemy import JSON, DateTime, Engine, MetaData, String, create_engine, event, exc, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -77,10 +78,20 @@ def pool_limits(*, max_connections: int, processes: int) -> tuple[int, int]:
 
 
 def make_engine(
-    url: str, *, pool_size: int = POOL_SIZE, max_overflow: int = MAX_OVERFLOW
+    url: str,
+    *,
+    pool_size: int = POOL_SIZE,
+    max_overflow: int = MAX_OVERFLOW,
+    ping_after_idle_s: float | None = None,
 ) -> Engine:
     """An engine for `url`; SQLite gets WAL and a busy timeout for the worker's writes;
-    PostgreSQL a pool of `pool_size` connections and `max_overflow` more under load."""
+    PostgreSQL a pool of `pool_size` connections and `max_overflow` more under load.
+
+    A pooled PostgreSQL connection is pinged at every check-out (it may have died with a
+    restart or a fail-over), or, with `ping_after_idle_s`, only when it has been idle
+    that long: for a process that retries a failed unit of work anyway (the worker),
+    where a ping per check-out was a transaction and a round trip more for each.
+    """
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -96,7 +107,46 @@ def make_engine(
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
+    engine = create_engine(
+        url,
+        pool_pre_ping=ping_after_idle_s is None,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+    )
+    if ping_after_idle_s is not None:
+        _ping_after_idle(engine, ping_after_idle_s)
+    return engine
+
+
+def _ping_after_idle(engine: Engine, idle_s: float) -> None:
+    """Pings a connection at check-out when it was last returned `idle_s` ago or more.
+
+    Connections die while idle (a database restarted overnight, a proxy's idle timeout):
+    those are replaced before use, as `pool_pre_ping` would. One that dies between two
+    uses fails that unit of work, and the engine then discards every older connection
+    (SQLAlchemy's disconnect handling), so the caller's retry gets a new one.
+    """
+    errors = engine.dialect.loaded_dbapi.Error
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection: Any, record: Any) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned = record.info.get("returned_at")
+        if returned is None or time.monotonic() - returned < idle_s:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+            dbapi_connection.rollback()
+        except errors as error:
+            # The pool replaces the connection and checks out again.
+            raise exc.DisconnectionError(str(error)) from error
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

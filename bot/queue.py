@@ -181,6 +181,15 @@ class EventQueue:
         """Gives the partition back, if `owner` still holds it."""
         await self.redis.eval(_RELEASE, 1, self._lease_key(partition), owner)
 
+    async def release_all(self, partitions: list[int], owner: str) -> None:
+        """Gives these partitions back (those `owner` still holds), in one round trip."""
+        if not partitions:
+            return
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for partition in partitions:
+                pipe.eval(_RELEASE, 1, self._lease_key(partition), owner)
+            await pipe.execute()
+
 
 def share(workers: list[str], partitions: int, owner: str) -> set[int]:
     """The partitions `owner` should hold while `workers` are alive: partition i goes to

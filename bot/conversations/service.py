@@ -35,6 +35,23 @@ def ensure_citizen(session: Session, line_user_id: str) -> Citizen:
     return citizen
 
 
+def citizen_and_conversation(session: Session, line_user_id: str) -> tuple[Citizen, Conversation]:
+    """`ensure_citizen` and `current_conversation` in one query for a known citizen (the
+    worker's start of every event); each is created when new."""
+    found = session.execute(
+        select(Citizen, Conversation)
+        .outerjoin(Conversation, Conversation.citizen_id == Citizen.id)
+        .where(Citizen.line_user_id == line_user_id)
+        .order_by(Conversation.id.desc())
+        .limit(1)
+    ).first()
+    if found is None:
+        citizen = ensure_citizen(session, line_user_id)
+        return citizen, current_conversation(session, citizen)
+    citizen, conversation = found
+    return citizen, conversation or current_conversation(session, citizen)
+
+
 def current_conversation(session: Session, citizen: Citizen) -> Conversation:
     """The citizen's latest conversation, created when they have none."""
     conversation = session.scalar(

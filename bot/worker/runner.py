@@ -10,6 +10,7 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Coroutine
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,6 +42,12 @@ SWEEP_STUCK_AFTER = timedelta(minutes=10)
 WORKER_REDIS_TIMEOUT_S = 10.0
 # A stored event is queued within this long (after its transaction commits).
 QUEUED_WITHIN_S = 2.0
+# Each step of a stop waits at most this long: a worker being stopped after a fail-over
+# must not wait on a Redis that does not answer (its leases expire by themselves).
+STOP_STEP_S = 5.0
+# Pooled connections idle this long are pinged before use (bot.db.make_engine); a busy
+# worker's are not: one that died in use fails that try, and the event is retried.
+PING_AFTER_IDLE_S = 10.0
 
 
 def heartbeat_key(prefix: str) -> str:
@@ -55,6 +62,11 @@ class Worker:
         self.settings = settings
         self.owner = settings.worker_id or f"{socket.gethostname()}-{os.getpid()}"
         self.tasks: dict[int, asyncio.Task[None]] = {}
+        # Consumers of partitions whose lease was lost, cancelled and not yet finished.
+        self.dropped: set[asyncio.Task[None]] = set()
+        # Clients closed by `stop` (made by `run`).
+        self.channel: LineChannel | None = None
+        self.rasa: RasaClient | None = None
         # Set when a partition goes to another worker: its consumer stops after the entry
         # in hand (the rest stays pending, for the next holder) and gives the lease back.
         self.leaving: dict[int, asyncio.Event] = {}
@@ -68,6 +80,7 @@ class Worker:
             settings.database_url,
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
+            ping_after_idle_s=PING_AFTER_IDLE_S,
         )
         self.sessions = make_sessionmaker(engine)
         # A timeout well above the queue's 1 s blocking read: a primary that vanished
@@ -76,8 +89,8 @@ class Worker:
         self.queue = EventQueue(
             self.redis, prefix=settings.redis_prefix, partitions=settings.queue_partitions
         )
-        channel = LineChannel(settings)
-        rasa = RasaClient(
+        self.channel = channel = LineChannel(settings)
+        self.rasa = rasa = RasaClient(
             base_urls=settings.rasa_servers(),
             token=settings.rasa_token,
             timeout_s=settings.rasa_timeout_s,
@@ -95,23 +108,46 @@ class Worker:
             await self._ensure_groups()
             await asyncio.gather(self._lease_loop(), self._sweep_loop())
         finally:
-            for task in self.tasks.values():
-                task.cancel()
-            await asyncio.gather(*self.tasks.values(), return_exceptions=True)
-            for partition in list(self.tasks):
-                try:
-                    await self.queue.release(partition, self.owner)
-                except RedisError:
-                    pass
-            try:
-                await self.redis.zrem(heartbeat_key(settings.redis_prefix), self.owner)
-            except RedisError:
-                pass
-            await channel.close()
-            await rasa.close()
-            await self.redis.aclose()
+            await self.stop()
             engine.dispose()
             logger.info("worker %s stopped", self.owner)
+
+    async def stop(self) -> None:
+        """Stops the consumers, hands leases and membership back, closes the clients.
+
+        Every step is bounded (STOP_STEP_S): right after a Redis fail-over a command may
+        wait on the Sentinels or on a primary that no longer answers, and what is not
+        handed back expires within LEASE_HEARTBEATS heartbeats anyway.
+        """
+        consumers = {*self.tasks.values(), *self.dropped}
+        for task in consumers:
+            task.cancel()
+        if consumers:
+            done, stuck = await asyncio.wait(consumers, timeout=STOP_STEP_S)
+            for task in done:  # retrieved, as the gather with return_exceptions did
+                _ = task.cancelled() or task.exception()
+            if stuck:
+                logger.error("worker %s: %d consumers did not stop", self.owner, len(stuck))
+        await self._bounded("hand back", self._hand_back())
+        await self._bounded("close the clients", self._close_clients())
+
+    async def _hand_back(self) -> None:
+        """Releases every lease still held (one round trip), then leaves the members."""
+        await self.queue.release_all(list(self.tasks), self.owner)
+        await self.redis.zrem(heartbeat_key(self.settings.redis_prefix), self.owner)
+
+    async def _close_clients(self) -> None:
+        if self.channel is not None:
+            await self.channel.close()
+        if self.rasa is not None:
+            await self.rasa.close()
+        await self.redis.aclose()
+
+    async def _bounded(self, what: str, step: Coroutine[Any, Any, None]) -> None:
+        try:
+            await asyncio.wait_for(step, STOP_STEP_S)
+        except (RedisError, TimeoutError) as error:
+            logger.warning("worker %s: %s: %s", self.owner, what, type(error).__name__)
 
     async def _ensure_groups(self) -> None:
         """Creates the queue's groups, waiting for Redis if it is down."""
@@ -180,7 +216,11 @@ class Worker:
     def _drop(self, partition: int) -> None:
         """Stops consuming a partition whose lease another worker holds now."""
         logger.warning("worker %s: lost the lease of partition %d", self.owner, partition)
-        self.tasks.pop(partition).cancel()
+        task = self.tasks.pop(partition)
+        task.cancel()
+        # Kept until it has finished, so that a stop waits for it too.
+        self.dropped.add(task)
+        task.add_done_callback(self.dropped.discard)
 
     async def _consume(self, partition: int) -> None:
         leaving = self.leaving[partition]

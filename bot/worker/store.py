@@ -12,7 +12,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversations.models import ConversationHandler
-from bot.conversations.service import current_conversation, ensure_citizen
+from bot.conversations.service import citizen_and_conversation, ensure_citizen
 from bot.db import aware, unit_of_work, utcnow
 from bot.handoff import service as handoffs
 from bot.line.models import InboundEvent, OutboundMessage
@@ -121,8 +121,7 @@ def _start(session: Session, event: InboundEvent) -> EventView:
     # changes go out as one UPDATE at the commit (not one per autoflush).
     conversation = None
     if event.line_user_id and event.source_type == "user":
-        citizen = ensure_citizen(session, event.line_user_id)
-        conversation = current_conversation(session, citizen)
+        citizen, conversation = citizen_and_conversation(session, event.line_user_id)
         conversation.last_message_at = utcnow()
         event.citizen_id = citizen.id
         event.conversation_id = conversation.id

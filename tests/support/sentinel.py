@@ -171,6 +171,10 @@ class SentinelSet:
             except BaseException:
                 self.resume(self.replica)
                 raise
+        else:
+            # Replication is asynchronous: "in sync" means the replica has everything the
+            # primary acknowledged before the kill.
+            wait_until(lambda: self._caught_up(old), timeout, "the replica to catch up")
         self.kill(old)
         killed = time.monotonic()
         if lag_until is not None:
@@ -201,6 +205,20 @@ class SentinelSet:
         took = time.monotonic() - killed
         self.primary, self.replica = self.replica, old
         return took
+
+    def _caught_up(self, primary_port: int) -> bool:
+        """Whether the replica has applied every write the primary has sent."""
+        primary = redis.Redis(port=primary_port, socket_timeout=1)
+        replica = redis.Redis(port=self.replica, socket_timeout=1)
+        try:
+            sent = int(primary.info("replication")["master_repl_offset"])
+            applied = int(replica.info("replication").get("slave_repl_offset", -1))
+        except redis.RedisError:
+            return False
+        finally:
+            primary.close()
+            replica.close()
+        return applied >= sent
 
     def stop(self) -> None:
         """Stops every process that is left."""
