@@ -32,7 +32,8 @@ BULK_LIMIT = 200
 def visible(session: Session, ticket_id: str, staff: StaffUser) -> Ticket:
     """The ticket if it is in the staff member's scope; NotFound otherwise, exactly like an
     id that does not exist, so ids cannot be probed."""
-    ticket = session.get(Ticket, ticket_id.strip().upper())
+    key = ticket_id.strip().upper()
+    ticket = session.get(Ticket, key) if service.is_ticket_id(key) else None
     if ticket is None or not scopes.visible(ticket.agency_id, staff.scope):
         raise NotFound("ticket not found")
     return ticket
@@ -156,6 +157,8 @@ def bulk(
         raise Invalid(f"เลือกได้ครั้งละไม่เกิน {BULK_LIMIT} เรื่อง")
     if status is None and assignee_id is None and not unassign:
         raise Invalid("กรุณาเลือกสิ่งที่จะทำกับเรื่องที่เลือก")
+    if status is not None and status not in STATUS_TH:
+        raise Invalid("ไม่มีสถานะนี้ในระบบ")
     if status in NEEDS_MESSAGE and not (message or "").strip():
         raise Invalid(f"กรุณาเขียนข้อความถึงผู้แจ้งเมื่อเปลี่ยนเป็น “{STATUS_TH[status]}”")
     result = BulkResult()
@@ -181,6 +184,8 @@ def bulk(
         status=status,
         assignee=None if unassign else assignee_id,
         done=result.done,
-        refused=sorted(result.refused),
+        # Not an id at all (NUL, unpaired surrogates): counted, never written.
+        refused=sorted(i for i in result.refused if service.is_ticket_id(i)),
+        malformed=sum(1 for i in result.refused if not service.is_ticket_id(i)),
     )
     return result

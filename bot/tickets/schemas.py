@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -143,7 +143,9 @@ class BulkIn(BaseModel):
     """One change for many tickets: a status (with the note citizens read; required for
     resolved and rejected), an assignee, or `unassign`."""
 
-    ids: list[str] = Field(min_length=1, max_length=200)
+    ids: list[Annotated[str, StringConstraints(pattern=r"^\s*[A-Za-z0-9-]{1,20}\s*$")]] = Field(
+        min_length=1, max_length=200, description="ticket ids, e.g. DS-2612-00042"
+    )
     status: str | None = Field(default=None, description="one of " + ", ".join(STATUSES))
     note: str | None = Field(default=None, max_length=2000)
     assignee_id: int | None = None

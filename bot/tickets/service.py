@@ -765,6 +765,11 @@ SORTS = {
 _TICKET_ID = re.compile(r"[A-Z0-9-]{1,20}")
 
 
+def is_ticket_id(text: str) -> bool:
+    """Whether `text` (upper-cased) can be a ticket's id at all (not NUL, not 500 chars)."""
+    return _TICKET_ID.fullmatch(text) is not None
+
+
 def _plain(text: str) -> str:
     """A filter's text as the database can compare it (PostgreSQL refuses NUL)."""
     return text.replace("\x00", "")
@@ -778,7 +783,7 @@ def filtered(filters: TicketFilter, *, with_status: bool = True) -> Select[Ticke
     if filters.agency_ids is not None:
         query = query.where(scopes.clause(Ticket.agency_id, filters.agency_ids))
     if filters.ids:
-        wanted = [i for i in filters.ids if _TICKET_ID.fullmatch(i)]
+        wanted = [i for i in filters.ids if is_ticket_id(i)]
         query = query.where(Ticket.id.in_(wanted) if wanted else false())
     if with_status and filters.statuses:
         query = query.where(Ticket.status.in_(filters.statuses))
