@@ -8,8 +8,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.catalogue import ActionServiceLookup, read_request
 from actions.desk import shared_desk
 from bot import live
+from bot.catalogue.service import Catalogue
 from bot.context import Context
 from bot.db import utcnow
 from bot.handoff import service as handoffs
@@ -76,13 +78,20 @@ NOT_HELPED = frozenset({"nlu_fallback", "out_of_scope", "inform"})
 
 def _misunderstood_twice(tracker: Tracker) -> bool:
     """Whether the bot could not help with the citizen's last two messages (counting only
-    since the last hand-off, so one miss after a hand-off does not start another)."""
+    since the last hand-off, so one miss after a hand-off does not start another). A
+    message answered with a card (a service the catalogue was sure of) was helped."""
     intents: list[str | None] = []
+    carded = False
     for event in reversed(tracker.events):
         if event.get("event") == "slot" and event.get("name") == "handoff_requested":
             break
+        if event.get("event") == "bot":
+            custom = (event.get("data") or {}).get("custom")
+            carded = carded or (isinstance(custom, dict) and custom.get("type") == "flex")
         if event.get("event") == "user":
-            intents.append((event.get("parse_data") or {}).get("intent", {}).get("name"))
+            intent = (event.get("parse_data") or {}).get("intent", {}).get("name")
+            intents.append(None if carded else intent)
+            carded = False
             if len(intents) == 2:
                 break
     return len(intents) == 2 and all(intent in NOT_HELPED for intent in intents)
@@ -91,6 +100,10 @@ def _misunderstood_twice(tracker: Tracker) -> bool:
 class ActionNotUnderstood(Action):
     """Not understood (or out of scope): say so once; twice in a row, hand over to a person."""
 
+    def __init__(self, catalogue: Catalogue | None = None) -> None:
+        """`catalogue` for tests; the action server uses the shared one."""
+        self._lookup = ActionServiceLookup(catalogue)
+
     def name(self) -> str:
         """Action name, as in domain.yml."""
         return "action_not_understood"
@@ -98,7 +111,11 @@ class ActionNotUnderstood(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """utter_default / utter_out_of_scope, or a hand-off after two in a row."""
+        """A service's card when the catalogue is sure the message asks about one;
+        otherwise utter_default / utter_out_of_scope, or a hand-off after two in a row."""
+        text, _ = read_request(tracker)
+        if text and self._lookup.answer_if_sure(dispatcher, text):
+            return []
         if not _misunderstood_twice(tracker):
             intent = (tracker.latest_message.get("intent") or {}).get("name")
             first = "utter_out_of_scope" if intent == "out_of_scope" else "utter_default"

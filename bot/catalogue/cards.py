@@ -27,6 +27,10 @@ MAX_LIST_ITEMS = 3
 MAX_ITEM_CHARS = 90
 MAX_SUMMARY_CHARS = 180
 MAX_CATEGORY_ROWS = 10
+# A Flex carousel holds at most 12 bubbles (LINE's limit): 120 services of one category.
+MAX_CATEGORY_PAGES = 12
+# LINE's limit on a carousel's JSON is 50 KB; kept a little under it.
+MAX_CAROUSEL_BYTES = 48_000
 MORE = "และอื่น ๆ"
 ACCENT = "#06C755"  # LINE green, for the one primary action
 MUTED = "#6B7280"
@@ -405,35 +409,57 @@ def agency_message(agency: Agency) -> dict[str, Any]:
 
 
 def category_message(category: Category, services: list[Service]) -> dict[str, Any]:
-    """A Flex list of a category's services, each a big tappable row."""
-    rows: list[dict[str, Any]] = []
-    for service in services[:MAX_CATEGORY_ROWS]:
-        rows.append(
-            {
-                "type": "button",
-                "style": "secondary",
-                "height": "md",
-                "action": _postback(
-                    short_title(service), lookup_payload(service_id=service.id), service.title
-                ),
-            }
-        )
-    contents: list[dict[str, Any]] = [
-        _text(LABELS["services_of"], size="xs", color=MUTED),
+    """A Flex list of a category's services, each a big tappable row: ten to a bubble, the
+    bubbles side by side in a carousel when there are more (as many as LINE's limits on a
+    carousel allow; the last then says to type the service's name)."""
+    pages = [
+        services[i : i + MAX_CATEGORY_ROWS] for i in range(0, len(services), MAX_CATEGORY_ROWS)
+    ][:MAX_CATEGORY_PAGES] or [[]]
+    while True:
+        bubbles = [
+            _category_page(category, page, number, len(pages))
+            for number, page in enumerate(pages, start=1)
+        ]
+        if sum(map(len, pages)) < len(services) or not services:
+            bubbles[-1]["body"]["contents"].append(
+                _text(LABELS["more_services"], size="sm", color=MUTED, margin="md")
+            )
+        contents = bubbles[0] if len(bubbles) == 1 else {"type": "carousel", "contents": bubbles}
+        if len(pages) == 1 or _json_size(contents) <= MAX_CAROUSEL_BYTES:
+            break
+        pages.pop()
+    alt = f"{LABELS['services_of']} {category.title}: " + ", ".join(s.title for s in services)
+    return {"type": "flex", "altText": clip(alt, MAX_ALT_TEXT), "contents": contents}
+
+
+def _category_page(
+    category: Category, services: list[Service], number: int, pages: int
+) -> dict[str, Any]:
+    heading = LABELS["services_of"] + (f" ({number}/{pages})" if pages > 1 else "")
+    rows = [
+        {
+            "type": "button",
+            "style": "secondary",
+            "height": "md",
+            "action": _postback(
+                short_title(service), lookup_payload(service_id=service.id), service.title
+            ),
+        }
+        for service in services
+    ]
+    contents = [
+        _text(heading, size="xs", color=MUTED),
         _text(clip(category.title, 160), weight="bold", size="lg"),
         *rows,
     ]
-    if len(services) > MAX_CATEGORY_ROWS or not services:
-        contents.append(_text(LABELS["more_services"], size="sm", color=MUTED, margin="md"))
-    alt = f"{LABELS['services_of']} {category.title}: " + ", ".join(s.title for s in services)
     return {
-        "type": "flex",
-        "altText": clip(alt, MAX_ALT_TEXT),
-        "contents": {
-            "type": "bubble",
-            "body": {"type": "box", "layout": "vertical", "spacing": "md", "contents": contents},
-        },
+        "type": "bubble",
+        "body": {"type": "box", "layout": "vertical", "spacing": "md", "contents": contents},
     }
+
+
+def _json_size(node: Any) -> int:
+    return len(json.dumps(node, ensure_ascii=False, separators=(",", ":")).encode())
 
 
 def match_buttons(matches: list[Match], services: dict[str, Service]) -> list[dict[str, str]]:

@@ -520,18 +520,48 @@ def export_data(session: Session) -> tuple[dict[str, Any], dict[str, dict[str, A
 
 
 def export_files(session: Session, data_dir: Path) -> int:
-    """Writes the live catalogue as data_dir/agencies.yml and data_dir/catalogue/*.yml
-    (replacing the category files there); the number of services written."""
+    """Writes the live catalogue as data_dir/agencies.yml and data_dir/catalogue/*.yml;
+    the number of services written. The folder's layout is kept: a service stays in the
+    file that holds it there (a category may span several files), a new one goes to its
+    category's own file (<category id>.yml), and a file left with no service is removed."""
     agencies, files = export_data(session)
     folder = data_dir / "catalogue"
     folder.mkdir(parents=True, exist_ok=True)
+    held = _layout(folder)
+    documents: dict[str, dict[str, Any]] = {}
+    for category_id, document in files.items():
+        for service in document["services"]:
+            stem, was_in = held.get(service["id"], (category_id, category_id))
+            file = documents.setdefault(
+                stem if was_in == category_id else category_id,
+                {"category": document["category"], "services": []},
+            )
+            file["services"].append(service)
+        if not document["services"]:
+            documents[category_id] = document  # an empty category is still a file
     for old in folder.glob("*.yml"):
-        if old.stem not in files:
+        if old.stem not in documents:
             old.unlink()
     (data_dir / "agencies.yml").write_text(as_yaml(agencies), encoding="utf-8")
-    for category_id, document in files.items():
-        (folder / f"{category_id}.yml").write_text(as_yaml(document), encoding="utf-8")
+    for stem, document in documents.items():
+        (folder / f"{stem}.yml").write_text(as_yaml(document), encoding="utf-8")
     return sum(len(d["services"]) for d in files.values())
+
+
+def _layout(folder: Path) -> dict[str, tuple[str, str]]:
+    """{service id: (file stem, category id)} of the category files already in `folder`
+    (an unreadable file holds nothing)."""
+    held: dict[str, tuple[str, str]] = {}
+    for path in sorted(folder.glob("*.yml")):
+        try:
+            document = yaml.safe_load(path.read_text(encoding="utf-8"))
+            category_id = str(document["category"]["id"])
+            ids = [str(item["id"]) for item in document.get("services") or []]
+        except (OSError, UnicodeDecodeError, yaml.YAMLError, KeyError, TypeError):
+            continue
+        for service_id in ids:
+            held.setdefault(service_id, (path.stem, category_id))
+    return held
 
 
 def import_files(session: Session, staff: StaffUser | None, data_dir: Path) -> dict[str, int]:

@@ -8,6 +8,7 @@ Checks are defensive about types: the schema pass reports those.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -94,6 +95,25 @@ def _template(errors: list[Detail], prop: str, template: Any) -> None:
                 _action(errors, f"{prop}.columns[{i}].action", column.get("action"))
 
 
+def _flex(errors: list[Detail], prop: str, contents: Any) -> None:
+    # #f-bubble: a bubble's JSON <= 30 KB; #f-carousel: 1-12 bubbles, its JSON <= 50 KB.
+    if not isinstance(contents, dict):
+        return
+    if contents.get("type") == "carousel":
+        bubbles = contents.get("contents")
+        _size(errors, f"{prop}.contents", bubbles, 1, 12)
+        if _json_size(contents) > 50_000:
+            _detail(errors, prop, "The carousel's JSON must be at most 50 KB")
+        for i, bubble in enumerate(bubbles if isinstance(bubbles, list) else []):
+            _flex(errors, f"{prop}.contents[{i}]", bubble)
+    elif _json_size(contents) > 30_000:
+        _detail(errors, prop, "The bubble's JSON must be at most 30 KB")
+
+
+def _json_size(node: Any) -> int:
+    return len(json.dumps(node, ensure_ascii=False, separators=(",", ":")).encode())
+
+
 def _message(errors: list[Detail], prop: str, message: dict[str, Any]) -> None:
     kind = message.get("type")
     if kind in ("text", "textV2"):  # #text-message: <= 5000 characters
@@ -113,6 +133,8 @@ def _message(errors: list[Detail], prop: str, message: dict[str, Any]) -> None:
         _text(errors, f"{prop}.altText", message.get("altText"), MAX_ALT_TEXT)
     if kind == "template":
         _template(errors, f"{prop}.template", message.get("template"))
+    if kind == "flex":
+        _flex(errors, f"{prop}.contents", message.get("contents"))
     quick = message.get("quickReply")
     items = quick.get("items") if isinstance(quick, dict) else None
     if items == []:  # #items-object: 1-13 items; the schema states only the 13

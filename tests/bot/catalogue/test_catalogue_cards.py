@@ -41,8 +41,18 @@ def assert_line_limits(message: dict[str, Any]) -> None:
             assert len(node["data"]) <= 300
         if node.get("type") == "text":
             assert node["text"].strip(), node
+    # Sizes: a bubble at most 30 KB of JSON, a carousel 50 KB and 12 bubbles.
+    contents = message["contents"]
+    bubbles = contents["contents"] if contents["type"] == "carousel" else [contents]
+    assert len(bubbles) <= 12
+    assert all(len(compact(b)) <= 30_000 for b in bubbles)
+    assert len(compact(contents)) <= 50_000
     # The SDK's own models accept it, and round-trip it unchanged.
     assert FlexMessage.from_dict(message).to_dict() == message
+
+
+def compact(node: Any) -> bytes:
+    return json.dumps(node, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def huge_service() -> Service:
@@ -163,13 +173,34 @@ def test_agency_and_category_cards_are_valid(catalogue: Catalogue) -> None:
     assert_line_limits(cards.agency_message(bare))
 
 
-def test_a_long_category_list_is_capped() -> None:
+def test_a_long_category_list_pages_through_a_carousel() -> None:
     category = Category(id="many", title="หมวดที่มีบริการมาก")
-    services = [huge_service().model_copy(update={"id": f"s{i}"}) for i in range(15)]
+    services = [huge_service().model_copy(update={"id": f"s{i}"}) for i in range(25)]
     message = cards.category_message(category, services)
     assert_line_limits(message)
-    rows = [n for n in walk(message["contents"]) if n.get("type") == "postback"]
-    assert len(rows) == cards.MAX_CATEGORY_ROWS
+    assert message["contents"]["type"] == "carousel"
+    bubbles = message["contents"]["contents"]
+    assert [len([n for n in walk(b) if n.get("type") == "postback"]) for b in bubbles] == [
+        10,
+        10,
+        5,
+    ]
+    rows = [n["data"] for n in walk(message["contents"]) if n.get("type") == "postback"]
+    assert rows == [cards.lookup_payload(service_id=s.id) for s in services]  # every one
+    assert "(3/3)" in json.dumps(bubbles[2], ensure_ascii=False)
+    assert cards.LABELS["more_services"] not in json.dumps(message, ensure_ascii=False)
+
+
+def test_a_category_beyond_a_carousel_says_to_type_the_name() -> None:
+    category = Category(id="many", title="หมวดที่มีบริการมาก")
+    services = [huge_service().model_copy(update={"id": f"s{i}"}) for i in range(130)]
+    message = cards.category_message(category, services)
+    assert_line_limits(message)
+    bubbles = message["contents"]["contents"]
+    assert 1 < len(bubbles) <= cards.MAX_CATEGORY_PAGES  # as many as 50 KB hold
+    assert cards.LABELS["more_services"] in json.dumps(bubbles[-1], ensure_ascii=False)
+    shown = [n["data"] for n in walk(message["contents"]) if n.get("type") == "postback"]
+    assert shown == [cards.lookup_payload(service_id=s.id) for s in services[: len(shown)]]
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.catalogue.ranking import Analyzer, Document, Index
-from bot.catalogue.service import SERVICE_THRESHOLD, Catalogue, make_analyzer
+from bot.catalogue.ranking import Analyzer, Document, Index, Scored
+from bot.catalogue.service import (
+    SERVICE_MARGIN,
+    SERVICE_SURE,
+    SERVICE_THRESHOLD,
+    Catalogue,
+    is_confident,
+    make_analyzer,
+)
 
 TABLE = yaml.safe_load(
     (Path(__file__).resolve().parent / "ranking_questions.yml").read_text(encoding="utf-8")
@@ -78,11 +85,31 @@ def test_typing_quirks_still_find_the_service(
     assert best.service_id == service_id  # first, at least as a suggestion
 
 
-def test_confidence_is_half_at_the_threshold(real_catalogue: Catalogue) -> None:
-    for match in real_catalogue.search(query="ทะเบียนบ้าน", limit=5):
+@pytest.mark.parametrize("question", ["ทะเบียนบ้าน", "ย้ายทะเบียนบ้านไปต่างจังหวัด", "ข้อมูล"])
+def test_only_a_clear_best_match_is_confident(real_catalogue: Catalogue, question: str) -> None:
+    ranked = real_catalogue.ranked(query=question, limit=5)
+    found = real_catalogue.search(query=question, limit=5)
+    lead = ranked[0].score - ranked[1].score
+    answer = ranked[0].score >= SERVICE_THRESHOLD and (
+        lead >= SERVICE_MARGIN or ranked[0].score >= SERVICE_SURE
+    )
+    assert [m.confident for m in found] == [answer] + [False] * (len(found) - 1)
+    for match in found:
         assert 0.0 <= match.confidence <= 1.0
-        assert match.confident == (match.score >= SERVICE_THRESHOLD)
         assert match.confident == (match.confidence >= 0.5)
+        assert match.confident == is_confident(ranked) if match is found[0] else not match.confident
+
+
+def test_a_near_tie_is_a_suggestion_not_an_answer() -> None:
+    def scored(*scores: float) -> list[Scored]:
+        return [Scored(key=f"s{i}", score=s, words=s, names=s) for i, s in enumerate(scores)]
+
+    assert is_confident(scored(0.70, 0.60))  # clear lead
+    assert not is_confident(scored(0.70, 0.66))  # two alike: "did you mean"
+    assert is_confident(scored(0.90, 0.88))  # both sure: the best is the answer
+    assert not is_confident(scored(0.50))  # below the threshold
+    assert is_confident(scored(0.60))  # alone above it
+    assert not is_confident([])
 
 
 def test_agencies_are_found_by_name_acronym_and_english(real_catalogue: Catalogue) -> None:

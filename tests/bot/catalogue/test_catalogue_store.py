@@ -245,6 +245,41 @@ def test_export_then_import_is_lossless(sessions: sessionmaker[Session], tmp_pat
         assert gone is not None and gone.retired
 
 
+def test_export_keeps_the_files_layout(sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    shutil.copytree(DATA_DIR, tmp_path / "data")
+    data = tmp_path / "data"
+
+    def layout() -> dict[str, list[str]]:
+        files = sorted((data / "catalogue").glob("*.yml"))
+        documents = {path.name: yaml.safe_load(path.read_text(encoding="utf-8")) for path in files}
+        return {name: [s["id"] for s in doc["services"]] for name, doc in documents.items()}
+
+    shipped, before = read_data(data_dir=DATA_DIR), layout()
+    split = [f for f in before if f.removesuffix(".yml") not in {c.id for c in shipped.categories}]
+    assert split, "the shipped catalogue has a category split over files"
+    with sessions() as session, session.begin():
+        store.seed(session, shipped)
+        assert store.export_files(session, data) == len(shipped.services)
+        assert layout() == before  # every service where it was
+        assert read_data(data_dir=data) == shipped
+        # A new service goes to its category's own file; an emptied file goes away.
+        admin = person(session, "root", "admin", None)
+        moved = next(iter(before[split[0]]))
+        new = passport(session) | {"id": "passport_new", "title": "หนังสือเดินทางแบบใหม่"}
+        new.pop("version", None)
+        store.save(session, admin, "service", new, version=None, today=TODAY)
+        for service_id in before[split[0]]:
+            store.set_retired(session, admin, "service", service_id, retired=True, version=1)
+        store.export_files(session, data)
+    after = layout()
+    assert split[0] not in after and moved not in {i for ids in after.values() for i in ids}
+    assert "passport_new" in after[f"{passport_category(shipped)}.yml"]
+
+
+def passport_category(data: Any) -> str:
+    return next(s.category for s in data.services if s.id == "passport")
+
+
 def test_wrong_files_import_nothing(sessions: sessionmaker[Session], tmp_path: Path) -> None:
     shutil.copytree(FIXTURES, tmp_path / "data")
     (tmp_path / "data" / "catalogue" / "travel.yml").write_text("services: [1", encoding="utf-8")

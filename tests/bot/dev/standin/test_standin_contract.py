@@ -21,6 +21,19 @@ def _push(**overrides: Any) -> dict[str, Any]:
     return {"to": ALICE, "messages": [TEXT], **overrides}
 
 
+def _bubble(text: str) -> dict[str, Any]:
+    body = {"type": "box", "layout": "vertical", "contents": [{"type": "text", "text": text}]}
+    return {"type": "bubble", "body": body}
+
+
+def _carousel(bubbles: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "type": "flex",
+        "altText": "รายการ",
+        "contents": {"type": "carousel", "contents": bubbles},
+    }
+
+
 def _details(response: httpx.Response) -> list[dict[str, str]]:
     assert response.status_code == 400, response.text
     body = response.json()
@@ -123,6 +136,22 @@ def _details(response: httpx.Response) -> list[dict[str, str]]:
                 "property": "messages[0].originalContentUrl",
             },
             id="image-over-http",
+        ),
+        pytest.param(
+            _push(messages=[_carousel([_bubble("ก")] * 13)]),
+            {
+                "message": "Size must be between 1 and 12",
+                "property": "messages[0].contents.contents",
+            },
+            id="thirteen-bubbles",
+        ),
+        pytest.param(
+            _push(messages=[_carousel([_bubble("ก" * 1900)] * 10)]),
+            {
+                "message": "The carousel's JSON must be at most 50 KB",
+                "property": "messages[0].contents",
+            },
+            id="carousel-over-50-kb",
         ),
     ],
 )
