@@ -96,7 +96,11 @@ def make_engine(
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            hide_parameters=True,  # see below
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
@@ -107,8 +111,11 @@ def make_engine(
             cursor.close()
 
         return engine
+    # An error's text never carries the statement's parameters: they are what citizens
+    # wrote (PDPA), and errors reach logs.
     engine = create_engine(
         url,
+        hide_parameters=True,
         pool_pre_ping=ping_after_idle_s is None,
         pool_size=pool_size,
         max_overflow=max_overflow,

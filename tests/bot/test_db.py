@@ -3,10 +3,12 @@ worker's engine pings only connections idle long enough (bot.db.make_engine)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import psycopg
 import pytest
 from sqlalchemy import Engine, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.db import make_engine
 
@@ -56,3 +58,19 @@ def test_every_check_out_is_pinged_by_default(pg_url: str) -> None:
         assert backend(engine) != dead
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("which", ["postgresql", "sqlite"])
+def test_a_database_error_never_shows_what_was_written(
+    pg_url: str, tmp_path: Path, which: str
+) -> None:
+    url = pg_url if which == "postgresql" else f"sqlite:///{tmp_path / 'desk.db'}"
+    engine = make_engine(url)
+    secret = "เบอร์ 0812345678 นายสมชาย"
+    try:
+        with engine.begin() as connection, pytest.raises(DBAPIError) as failed:
+            connection.execute(text("SELECT CAST(:v AS INTEGER) + nothing"), {"v": secret})
+    finally:
+        engine.dispose()
+    assert secret not in str(failed.value)
+    assert "0812345678" not in repr(failed.value)
