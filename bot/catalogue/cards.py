@@ -94,11 +94,18 @@ def clipped(text: str, limit: int) -> bool:
 
 
 def short_title(service: Service) -> str:
-    """A label of at most 20 characters: the title, else the first alias that fits."""
-    for name in (service.title, *service.aliases):
-        if len(name) <= MAX_LABEL:
-            return name
-    return clip(service.title, MAX_LABEL)
+    """A label of at most 20 characters: the title, else the first alias that fits and is
+    written as a name — Thai, or with a capital ("ThaID"): aliases are also search terms
+    in lower case ("tdac", "vat refund"), which read badly on a button — else any alias
+    that fits."""
+    if len(service.title) <= MAX_LABEL:
+        return service.title
+    fitting = [name for name in service.aliases if len(name) <= MAX_LABEL]
+    named = [name for name in fitting if _NAME.search(name)]
+    return (named or fitting or [clip(service.title, MAX_LABEL)])[0]
+
+
+_NAME = re.compile(r"[\u0e01-\u0e4eA-Z]")
 
 
 def tel_uri(hotline: str) -> str | None:

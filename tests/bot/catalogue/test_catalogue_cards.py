@@ -298,3 +298,17 @@ def test_an_unverified_or_overdue_entry_never_shows_a_date(catalogue: Catalogue)
     # Whom to ask: the entry's hotline with its agency's name.
     assert "โทร 1548" in card_texts(overdue)
     assert "1548" in cards.service_full_text(house, today=date(2027, 5, 23))[-1]
+
+
+def test_a_button_label_is_a_name_not_a_search_term() -> None:
+    long_title = "ลงทะเบียนบัตรขาเข้าประเทศไทยแบบดิจิทัลสำหรับชาวต่างชาติ"
+    tdac = huge_service().model_copy(
+        update={"title": long_title, "aliases": ["tdac", "บัตรขาเข้าออนไลน์", "TDAC card"]}
+    )
+    assert cards.short_title(tdac) == "บัตรขาเข้าออนไลน์"
+    brand = tdac.model_copy(update={"aliases": ["thaid app", "ThaID"]})
+    assert cards.short_title(brand) == "ThaID"
+    only = tdac.model_copy(update={"aliases": ["tdac"]})
+    assert cards.short_title(only) == "tdac"  # better than a cut title
+    short = tdac.model_copy(update={"title": "พาสปอร์ต"})
+    assert cards.short_title(short) == "พาสปอร์ต"
