@@ -3,6 +3,7 @@ fresh ids each time, and any field overridden by keyword."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
@@ -78,3 +79,18 @@ def ticket(
         session, intake(line_user_id, **fields), router=router, calendar=calendar
     )
     return filed
+
+
+def text_event(user: str | None, text: str = "สวัสดีค่ะ", *, tag: str = "T") -> dict[str, Any]:
+    """A citizen's LINE text message event as the webhook receives it (no source when
+    `user` is None); `tag` starts its webhookEventId, so a test's events are told apart."""
+    return {
+        "type": "message",
+        "mode": "active",
+        "timestamp": int(time.time() * 1000),
+        "source": {"type": "user", "userId": user} if user else None,
+        "webhookEventId": "01" + tag + uuid.uuid4().hex.upper(),
+        "deliveryContext": {"isRedelivery": False},
+        "replyToken": uuid.uuid4().hex,
+        "message": {"id": str(uuid.uuid4().int)[:18], "type": "text", "text": text},
+    }

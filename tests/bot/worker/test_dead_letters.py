@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-import uuid
 import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -29,6 +28,7 @@ from bot.line import service
 from bot.line.models import InboundEvent
 from bot.main import create_app
 from bot.worker.runner import Worker
+from tests.support import factories
 from tests.support.stack import Served, new_staff_token, sign, stored_events, user_id
 
 POISON = "ข้อความนี้ทำให้ระบบล้ม"
@@ -71,16 +71,7 @@ def same_partition(user: str, partitions: int = 8) -> str:
 
 
 def text_event(user: str | None, text: str) -> dict[str, Any]:
-    return {
-        "type": "message",
-        "mode": "active",
-        "timestamp": int(time.time() * 1000),
-        "source": {"type": "user", "userId": user} if user else None,
-        "webhookEventId": "01DL" + uuid.uuid4().hex.upper(),
-        "deliveryContext": {"isRedelivery": False},
-        "replyToken": uuid.uuid4().hex,
-        "message": {"id": str(uuid.uuid4().int)[:18], "type": "text", "text": text},
-    }
+    return factories.text_event(user, text, tag="DL")
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
-import uuid
 from datetime import timedelta
 from typing import Any
 from zlib import crc32
@@ -22,6 +20,7 @@ from bot.main import create_app
 from bot.queue import EventQueue
 from bot.worker import runner
 from bot.worker.runner import Worker
+from tests.support import factories
 from tests.support.stack import free_port, sign, stored_events, user_id
 
 
@@ -124,13 +123,4 @@ def test_the_sweeper_queues_again_what_redis_lost_but_never_a_waiting_backlog(
 
 def text_event(user: str) -> dict[str, Any]:
     """A citizen's text message event."""
-    return {
-        "type": "message",
-        "mode": "active",
-        "timestamp": int(time.time() * 1000),
-        "source": {"type": "user", "userId": user},
-        "webhookEventId": "01SW" + uuid.uuid4().hex.upper(),
-        "deliveryContext": {"isRedelivery": False},
-        "replyToken": uuid.uuid4().hex,
-        "message": {"id": str(uuid.uuid4().int)[:18], "type": "text", "text": "สวัสดีค่ะ"},
-    }
+    return factories.text_event(user, tag="SW")

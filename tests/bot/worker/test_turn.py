@@ -5,7 +5,6 @@ transaction that starts the event, and a plain text turn costs three transaction
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from typing import Any
 
@@ -25,6 +24,7 @@ from bot.worker import feedback, store
 from bot.worker.handler import Handler
 from bot.worker.rasa import RasaTurn, Understood
 from tests.bot.catalogue.catalogue_support import FIXTURES
+from tests.support import factories
 
 USER = "U" + "e" * 32
 RATE_5 = '/rate_ticket{"ticket_id": "T-1", "rating": 5}'
@@ -68,16 +68,7 @@ class Line:
 
 
 def text_event(text: str) -> dict[str, Any]:
-    return {
-        "type": "message",
-        "mode": "active",
-        "timestamp": int(time.time() * 1000),
-        "source": {"type": "user", "userId": USER},
-        "webhookEventId": "01TURN" + uuid.uuid4().hex.upper(),
-        "deliveryContext": {"isRedelivery": False},
-        "replyToken": uuid.uuid4().hex,
-        "message": {"id": str(uuid.uuid4().int)[:18], "type": "text", "text": text},
-    }
+    return factories.text_event(USER, text, tag="TURN")
 
 
 def stored(sessions: sessionmaker[Session], text: str) -> int:
