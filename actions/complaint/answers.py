@@ -13,6 +13,7 @@ never stalls on an unexpected message, which matters for elderly citizens who ty
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +43,7 @@ from actions.complaint.slots import (
     NEXT_TEXT,
     NEXT_TYPE,
     NO_WORDS,
+    NOT_THERE_WORDS,
     OUTCOME,
     PHONE,
     PHOTO_IDS,
@@ -49,6 +51,7 @@ from actions.complaint.slots import (
     PLACE_WORDS,
     PROVINCE_SLOT,
     REQUESTED,
+    SAID_PLACE,
     SKIP,
     SKIP_WORDS,
     SUMMARY_TYPE,
@@ -125,10 +128,12 @@ def start(
     *,
     intake_id: str,
     min_description_chars: int,
+    places: Places | None = None,
 ) -> Answer:
     """A new intake from the message that was understood as a complaint: its type, its
     words (as the description if long enough, else kept to prefix the detail asked for)
-    and any place it names. The caller clears the previous intake's slots first."""
+    and any place it names (the province and district; the address itself is offered
+    when the form asks where). The caller clears the previous intake's slots first."""
     complaint_type = intent if intent in COMPLAINT_TYPES else entities.get(TYPE)
     if complaint_type not in COMPLAINT_TYPES:
         complaint_type = DEFAULT_TYPE
@@ -140,11 +145,56 @@ def start(
     province, district = entities.get("province"), entities.get("district")
     if province or district:
         updates[PROVINCE_SLOT], updates[DISTRICT_SLOT] = province, district
+    if places is not None and (place := said_place(text, places)):
+        updates[SAID_PLACE] = place
     hint = texts.CORRUPTION_HINT if complaint_type == "complaint_corruption" else ""
     reply = texts.say(
         texts.started(cards.type_label(complaint_type), hint), [texts.CHANGE_TYPE_BUTTON]
     )
     return Answer(updates, [reply])
+
+
+# Where an address starts in a complaint's own words: the words that name a place on a
+# map (not "หน้า", "ข้าง" or "แถว", which also describe the problem: "ป้ายหน้าบ้านล้ม"), a
+# house number, a kilometre stone, or "ถนน" followed by a name rather than by what is
+# wrong with it ("ถนนรามอินทรา", never "ถนนพัง" or "ถนนเส้นนี้").
+_PLACE_START = re.compile(
+    r"ซอย|ซ\.\s?[ก-๙\d]|ตรอก|หมู่บ้าน|ชุมชน|แขวง|เขต(?!ทาง)|ตำบล|ต\.\s?[ก-๙]|อำเภอ|อ\.\s?[ก-๙]|"
+    r"จังหวัด|จ\.\s?[ก-๙]|บ้านเลขที่|เลขที่\s?\d|\d+/\d+|หมู่(ที่)?\s?\d|ม\.\s?\d|กม\.|"
+    r"(ถนน|ถ\.)\s?(?!(เป็น|พัง|ชำรุด|ทรุด|แตก|มี|ขาด|ไม่|เสีย|ยุบ|ร้าว|หลุม|น้ำ|ลื่น|มืด|ใน|หน้า|"
+    r"ตรง|แถว|ที่|เส้น|สาย|ตรงนี้|ลูกรัง|ลาดยาง|คอนกรีต|ขรุขระ|เละ|โดน|ถูก|ก็|จะ|ทั้ง|ตัด|ทาง))[ก-๙A-Za-z]|"
+    r"\b(soi|road|rd\.)\b|กรุงเทพ|กทม",
+    re.I,
+)
+# A word after the address's first that still belongs to it: a number, another place word,
+# or the capital's name ("ซอยลาดพร้าว 71 เขตวังทองหลาง กรุงเทพฯ"); or a province.
+_PLACE_MORE = re.compile(rf"^(\d[\d/\-.]*|({_PLACE_START.pattern}).*)$", re.I)
+_PLACE_TAIL = re.compile(r"(ค่ะ|ค่า+|คะ|ครับ|คับ|จ้า|จ้ะ|นะ|ด้วย|[\s.,!?~…])+$")
+_SAID_PLACE_MAX = 120
+
+
+def said_place(text: str | None, places: Places) -> str | None:
+    """The address a complaint's own words give, to offer when the form asks where
+    ("ไฟทางดับหน้าบ้านค่ะ ซอยลาดพร้าว 71 เขตวังทองหลาง" → "ซอยลาดพร้าว 71 เขตวังทองหลาง");
+    None when they name no place a map would find: the words must hold a number (a soi,
+    a house, a kilometre stone, a village's หมู่) or a district or province the gazetteer
+    (`places`) knows, so "ไฟดับทั้งซอย" offers nothing. The citizen confirms it: a wrong
+    cut costs a tap, never a wrong place on the ticket."""
+    for found in _PLACE_START.finditer(text or ""):
+        first, *rest = (text or "")[found.start() :].split()
+        place = [first]
+        for word in rest:
+            if not (_PLACE_MORE.match(word) or places(word)[0]):
+                break
+            place.append(word)
+        # "ซอยอ่อนนุช17ไฟดับค่ะ": a number followed by Thai letters ends the place.
+        joined = re.split(r"(?<=\d)(?=[ก-ฮ])", " ".join(place), maxsplit=1)[0]
+        joined = _PLACE_TAIL.sub("", joined)
+        if not 4 <= len(joined) <= _SAID_PLACE_MAX:
+            continue
+        if re.search(r"\d", joined) or any(places(joined)):
+            return joined
+    return None
 
 
 @dataclass(frozen=True)
@@ -355,6 +405,17 @@ def location(
     if kept := _photo_early(entities, intent, slots, texts.PHOTO_KEPT_WHERE):
         return kept
     updates: dict[str, Any]
+    said = slots.get(SAID_PLACE) if not slots.get(EDITING) else None
+    if said and ((intent == "affirm" and text is None) or (text and _only_yes(text))):
+        province, district = places(str(said))
+        updates = {LOCATION: "typed", ADDRESS: str(said), SAID_PLACE: None}
+        if province:
+            updates[PROVINCE_SLOT], updates[DISTRICT_SLOT] = province, district
+        updates[DUPLICATE_OF] = similar(similar_query(slots, updates))
+        return Answer(updates)
+    if said and text and NOT_THERE_WORDS.match(text.strip()):
+        # Not there: the question is asked again without the offer.
+        return Answer({EDITING: slots.get(EDITING), SAID_PLACE: None})
     if intent == "share_location" and entities.get("latitude"):
         try:
             lat, lon = float(entities["latitude"]), float(entities["longitude"])
@@ -386,8 +447,15 @@ def location(
             updates[PROVINCE_SLOT], updates[DISTRICT_SLOT] = province, district
     else:
         return _unchanged(slots, texts.say(texts.LOCATION_EXPECTED))
+    if slots.get(SAID_PLACE):
+        updates[SAID_PLACE] = None  # answered: never offered again in this intake
     updates[DUPLICATE_OF] = similar(similar_query(slots, updates))
     return Answer(updates)
+
+
+def _only_yes(text: str) -> bool:
+    """ "ใช่", "ใช่ค่ะ", "ถูกต้องครับ": a yes that names no other place."""
+    return bool(YES_WORDS.match(text.strip())) and not _PLACE_START.search(text)
 
 
 def similar_query(slots: Slots, updates: Mapping[str, Any]) -> SimilarQuery:

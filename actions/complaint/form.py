@@ -117,6 +117,7 @@ class ActionStartComplaint(OnDesk, Action):
             message.intent,
             intake_id=uuid.uuid4().hex,
             min_description_chars=self.desk.settings.min_description_chars,
+            places=partial(answers.places_in, self.desk.places),
         )
         utter(dispatcher, answer.replies)
         updates = dict(answer.updates)
@@ -156,7 +157,7 @@ class ActionStartComplaint(OnDesk, Action):
 
         located = await desk.transaction(read)
         if LOCATION in located.updates:
-            found.update(located.updates)
+            found.update(located.updates)  # the map point wins over an address in the words
         return found
 
 

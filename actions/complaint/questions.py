@@ -20,6 +20,7 @@ from actions.complaint.slots import (
     EDITING,
     PHOTO_IDS,
     PROVINCE_SLOT,
+    SAID_PLACE,
     SUMMARY_TYPE,
     TYPE,
 )
@@ -60,7 +61,13 @@ class ActionAskLocation(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """The question with a "send my location" chip (and the "change type" one)."""
+        """The question with a "send my location" chip (and the "change type" one); when
+        the complaint's own words gave an address, that address to confirm first."""
+        said = tracker.get_slot(SAID_PLACE)
+        if said and not tracker.get_slot(EDITING):
+            buttons = [texts.SAID_PLACE_BUTTON, *texts.LOCATION_BUTTONS, *_type_chip(tracker)]
+            utter(dispatcher, [texts.ask(texts.ask_said_place(str(said)), buttons)])
+            return []
         buttons = [*texts.LOCATION_BUTTONS, *_type_chip(tracker)]
         utter(dispatcher, [texts.ask(texts.ASK_LOCATION, buttons)])
         return []

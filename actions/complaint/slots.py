@@ -27,6 +27,9 @@ PHOTO_IDS = "complaint_photo_ids"
 DUPLICATE_OF = "complaint_duplicate_of"
 EDITING = "complaint_editing"
 FIRST = "complaint_first_words"
+# The address the complaint's own words gave: offered ("อยู่ที่ … ใช่ไหมคะ") when the form
+# asks where, so a citizen who wrote it is not asked to write it again.
+SAID_PLACE = "complaint_said_place"
 # What the citizen is changing (EDITING): "choose" (the summary's list of what to edit),
 # "type" (the type list, at an early question), SUMMARY_TYPE (the type, from the
 # summary: the list is that question until a type is chosen or kept).
@@ -64,6 +67,7 @@ INTAKE_SLOTS = (
     DUPLICATE_OF,
     EDITING,
     FIRST,
+    SAID_PLACE,
 )
 
 # Outcomes that end the form: nothing more is asked.
@@ -96,6 +100,7 @@ DONE_WORDS = re.compile(
     r"^(เสร็จ|เสร็จแล้ว|ครบแล้ว|พอแล้ว|แค่นี้|ไม่มีแล้ว|หมดแล้ว|done|ok|โอเค)\s*(ค่ะ|คะ|ครับ|จ้า)?$", re.I
 )
 YES_WORDS = re.compile(r"^(ใช่|ได้|ยินยอม|ตกลง|โอเค|ok|yes|ยืนยัน|ถูกต้อง|ส่งเลย|เอา)", re.I)
+NOT_THERE_WORDS = re.compile(r"^(ไม่ใช่|ผิด|no\b|ไม่ถูก)", re.I)
 NO_WORDS = re.compile(r"^(ไม่|no|ปฏิเสธ|ไม่ยินยอม|ไม่เอา|ไม่ต้อง)", re.I)
 # "ยกเลิก…" at the start of an answer stops the intake (bot.conversations.words also
 # reads the everyday variants said whole: "ไม่เอาแล้ว", "พอแล้วค่ะ").

@@ -135,6 +135,17 @@ ASK_LOCATION = (
     "ปัญหานี้อยู่ที่ไหนคะ 📍 กดปุ่ม “ส่งตำแหน่งปัจจุบัน” หรือพิมพ์ที่อยู่ "
     "เช่น ซอย ถนน ตำบล อำเภอ จังหวัด ถ้าไม่สะดวกกด “ข้าม” ได้ค่ะ"
 )
+# The address the complaint's own words gave, to confirm (or correct) in one tap.
+SAID_PLACE_BUTTON: Button = {"title": "ใช่ ที่นี่", "payload": "/affirm"}
+
+
+def ask_said_place(place: str) -> str:
+    """Where, when the complaint already named a place."""
+    return (
+        f"ปัญหาอยู่ที่ “{place}” ใช่ไหมคะ 📍 ถ้าใช่กด “ใช่ ที่นี่” ถ้าไม่ใช่ พิมพ์ที่อยู่ที่ถูกต้อง หรือกดส่งตำแหน่งปัจจุบันได้เลยค่ะ"
+    )
+
+
 LOCATION_BUTTONS: tuple[Button, ...] = (
     {"title": "ส่งตำแหน่งปัจจุบัน", "payload": "@location"},
     # A postback (not the word as a message): tapped after the form, it is still a "no".

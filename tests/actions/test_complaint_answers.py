@@ -31,6 +31,7 @@ from actions.complaint.slots import (
     PHOTO_IDS,
     PHOTOS,
     PROVINCE_SLOT,
+    SAID_PLACE,
     SKIP,
     TYPE,
 )
@@ -328,6 +329,74 @@ def test_a_typed_place_the_gazetteer_knows(
     assert answer.updates[ADDRESS] == typed
     assert answer.updates[PROVINCE_SLOT] == province
     assert answer.updates[DISTRICT_SLOT] == district
+
+
+@pytest.mark.parametrize(
+    ("words", "place"),
+    [
+        ("ไฟทางดับหน้าบ้านค่ะ ซอยลาดพร้าว 71 เขตวังทองหลาง", "ซอยลาดพร้าว 71 เขตวังทองหลาง"),
+        ("ไฟดับที่ซอยอ่อนนุช17ค่ะ", "ซอยอ่อนนุช17"),
+        ("ฝาท่อหาย ซ.รามคำแหง 24 ค่ะ", "ซ.รามคำแหง 24"),
+        ("ถนนพังหน้าซอย 5 ค่ะ", "ซอย 5"),
+        ("ถนนรามอินทรา กม.8 เขตบางเขน น้ำท่วมขัง", "ถนนรามอินทรา กม.8 เขตบางเขน"),
+        ("หมู่ 3 ตำบลบ้านใหม่ อำเภอเมือง ไฟดับ", "หมู่ 3 ตำบลบ้านใหม่ อำเภอเมือง"),
+        ("ขยะล้น ตำบลหนองหาร อำเภอสันทราย เชียงใหม่ค่ะ", "ตำบลหนองหาร อำเภอสันทราย เชียงใหม่"),
+        ("รถจอดขวางหน้าบ้าน 99/12 หมู่บ้านพฤกษา ช่วยด้วย", "99/12 หมู่บ้านพฤกษา"),
+        ("น้ำท่วมถนนพหลโยธิน จังหวัดเชียงราย", "ถนนพหลโยธิน จังหวัดเชียงราย"),
+        # no number and no district or province: nothing a map would find
+        ("ถนนเป็นหลุมใหญ่มาก", None),
+        ("ป้ายหน้าบ้านล้ม", None),
+        ("โคมไฟถนนในหมู่บ้านเสียหลายดวง กลางคืนมืดมาก", None),
+        ("น้ำไม่ไหลทั้งซอยเลยค่ะ", None),
+        ("เจ้าหน้าที่เขตพูดจาไม่สุภาพ", None),
+        ("ขยะไม่เก็บมาสามวันแล้วค่ะ", None),
+        (None, None),
+    ],
+)
+def test_the_address_in_a_complaints_own_words(
+    words: str | None, place: str | None, matcher: PlaceMatcher
+) -> None:
+    assert answers.said_place(words, lambda a: answers.places_in(matcher, a)) == place
+
+
+def test_the_first_message_address_is_offered_then_used_on_yes(matcher: PlaceMatcher) -> None:
+    words = "ไฟทางดับหน้าบ้านค่ะ ซอยลาดพร้าว 71 เขตวังทองหลาง"
+
+    def places(address: str) -> tuple[str | None, str | None]:
+        return answers.places_in(matcher, address)
+
+    started = answers.start(
+        words,
+        {"district": "วังทองหลาง"},
+        "complaint_streetlight",
+        intake_id="k",
+        min_description_chars=12,
+        places=places,
+    )
+    assert started.updates[SAID_PLACE] == "ซอยลาดพร้าว 71 เขตวังทองหลาง"
+    slots = {**started.updates, TYPE: "complaint_streetlight"}
+    for yes, intent in ((None, "affirm"), ("ใช่ค่ะ", "affirm"), ("ถูกต้องครับ", "inform")):
+        answer = location(yes, {}, intent, slots, matcher=matcher)
+        assert answer.updates[LOCATION] == "typed"
+        assert answer.updates[ADDRESS] == "ซอยลาดพร้าว 71 เขตวังทองหลาง"
+        assert answer.updates[PROVINCE_SLOT] == BANGKOK
+        assert answer.updates[DISTRICT_SLOT] == "วังทองหลาง"
+        assert answer.updates[SAID_PLACE] is None
+
+
+def test_the_offered_address_gives_way_to_another(matcher: PlaceMatcher) -> None:
+    slots = {SAID_PLACE: "ซอย 5"}
+    no = location("ไม่ใช่ค่ะ", {}, "deny", slots, matcher=matcher)
+    assert no.updates == {EDITING: None, SAID_PLACE: None}  # the plain question again
+    assert not no.replies
+    typed = location("ซอยสุขุมวิท 71 เขตวัฒนา", {}, "inform", slots, matcher=matcher)
+    assert typed.updates[ADDRESS] == "ซอยสุขุมวิท 71 เขตวัฒนา"
+    assert typed.updates[SAID_PLACE] is None
+    # "ใช่ ซอย 7" names another place: that place, not the one offered
+    other = location("ใช่ ซอย 7 ค่ะ", {}, "affirm", slots, matcher=matcher)
+    assert other.updates[ADDRESS] == "ใช่ ซอย 7 ค่ะ"
+    skipped = location(None, {}, "deny", slots, matcher=matcher)
+    assert skipped.updates[LOCATION] == SKIP
 
 
 def test_a_typed_landmark_is_a_place_without_a_province(matcher: PlaceMatcher) -> None:
