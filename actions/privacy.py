@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -18,6 +19,19 @@ from bot.tickets.lifecycle import STATUS_TH
 FORGET = {"desk": "forget_conversation"}
 # Not erasing after all (actions/short_answers.py answers it).
 ERASE_CANCEL = '/cancel{"step":"erasure"}'
+# Words that ask for erasure, not only to see what is held ("ลบข้อมูลของฉัน", "ขอถอนความ
+# ยินยอม", "ไม่ยินยอมให้เก็บข้อมูลแล้ว"): the summary is followed by the confirmation.
+ERASE_WORDS = re.compile(r"ลบ|ถอน|ไม่ยินยอม|ไม่อนุญาต|ไม่ให้เก็บ|delete|erase|remove", re.I)
+ERASE_QUESTION = (
+    "ยืนยันการลบข้อมูลไหมคะ เมื่อลบแล้ว ข้อความ รูปที่ไม่ได้แนบกับเรื่อง ชื่อและเบอร์ของคุณ "
+    "จะถูกลบ และคุณจะติดตามเรื่องเดิมในแชตนี้ไม่ได้อีก "
+    "ส่วนเรื่องที่แจ้งไว้ หน่วยงานจะดำเนินการต่อแบบไม่ระบุตัวผู้แจ้งค่ะ"
+)
+ERASE_BUTTONS = [
+    {"title": "ยืนยันลบข้อมูล", "payload": "/privacy_erase_confirm"},
+    # Names its step: tapped even an hour later, it says what it cancels.
+    {"title": "ยกเลิก", "payload": ERASE_CANCEL},
+]
 
 
 def _masked(phone: str) -> str:
@@ -66,6 +80,12 @@ class ActionPrivacyRequest(Action):
             lines += held["ticket_lines"]
         else:
             lines.append("เรื่องที่แจ้ง: ยังไม่มี")
+        words = (tracker.latest_message or {}).get("text") or ""
+        if ERASE_WORDS.search(words):
+            # Asked in words to erase: what is held, then the confirmation at once.
+            dispatcher.utter_message(text="\n".join(lines))
+            dispatcher.utter_message(text=ERASE_QUESTION, buttons=ERASE_BUTTONS)
+            return []
         lines.append(
             "ข้อมูลนี้ใช้เพื่อดำเนินเรื่องของคุณเท่านั้น หากต้องการ ขอลบข้อมูลได้เลยค่ะ "
             "เรื่องที่ส่งถึงหน่วยงานแล้วจะยังดำเนินการต่อ แต่จะไม่มีชื่อหรือเบอร์ของคุณอีก"
@@ -91,18 +111,7 @@ class ActionPrivacyEraseAsk(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """The confirmation question."""
-        dispatcher.utter_message(
-            text=(
-                "ยืนยันการลบข้อมูลไหมคะ เมื่อลบแล้ว ข้อความ รูปที่ไม่ได้แนบกับเรื่อง ชื่อและเบอร์ของคุณ "
-                "จะถูกลบ และคุณจะติดตามเรื่องเดิมในแชตนี้ไม่ได้อีก "
-                "ส่วนเรื่องที่แจ้งไว้ หน่วยงานจะดำเนินการต่อแบบไม่ระบุตัวผู้แจ้งค่ะ"
-            ),
-            buttons=[
-                {"title": "ยืนยันลบข้อมูล", "payload": "/privacy_erase_confirm"},
-                # Names its step: tapped even an hour later, it says what it cancels.
-                {"title": "ยกเลิก", "payload": ERASE_CANCEL},
-            ],
-        )
+        dispatcher.utter_message(text=ERASE_QUESTION, buttons=ERASE_BUTTONS)
         return []
 
 
