@@ -7,6 +7,7 @@ skipped whole, so ``อุบลรัตน์`` never yields the province alia
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from nlu.entities.parsers import DISTRICT, PROVINCE, EntityMatch
@@ -23,6 +24,34 @@ _MIN_CONTEXT_DISTRICT = 4  # shorter bare names are too often ordinary words
 # Words that put a place right after them: "แถวบางนา", "ที่ บางรัก". Bangkokians name
 # their khet this way without เขต, so a khet name after one of these is accepted.
 LOCATIVE_CUES = ("แถว", "ย่าน", "บริเวณ", "ใน", "ที่", "อยู่")
+# A road, soi or lane named after a place is not in that place: ถนนเพชรบุรี and ถนน
+# นครสวรรค์ are in Bangkok, ซอยลาดพร้าว 71 is in Wang Thonglang, ถนนบางนา-ตราด runs to
+# Trat. A name right after one of these words (hyphenated parts included) is the road's,
+# never a province or district of its own; a prefixed one (เขตบางนา) still is.
+_ROAD_NAME = re.compile(r"(?:ถนน|ถ\.|ซอย|ซ\.|ตรอก|ทางหลวง)\s?([^\s]+)")
+
+
+def _road_names(text: str, boundaries: frozenset[int] | None) -> list[tuple[int, int]]:
+    """Spans of the names that follow a road word: up to the next space or locative word
+    (ที่, แถว…), or, when the text's word boundaries are known, the next word (and any a
+    hyphen joins to it), so that "ถนนพหลโยธินเชียงราย" still names Chiang Rai."""
+    spans = []
+    for found in _ROAD_NAME.finditer(text):
+        start, end = found.span(1)
+        if boundaries is not None:
+            stops = sorted(b for b in boundaries if start < b < end)
+            cut = stops[0] if stops else end
+            while cut < end and text[cut] == "-":
+                cut = next((b for b in stops if b > cut + 1), end)
+            end = cut
+        else:
+            # "ถนนพังที่เมืองย่าโม": without word boundaries, a locative word ends the name.
+            end = min(
+                [end, *(i for cue in LOCATIVE_CUES if (i := text.find(cue, start, end)) >= 0)]
+            )
+        spans.append((start, end))
+    return spans
+
 
 # How a surface form relates to the place it names.
 VIA_NAME = "name"  # official Thai name
@@ -161,11 +190,15 @@ class PlaceMatcher:
 
     def _scan(self, text: str, boundaries: frozenset[int] | None) -> list[_Hit]:
         folded = "".join(ch.lower() if ch.isascii() else ch for ch in text)
+        roads = _road_names(text, boundaries)
         hits: list[_Hit] = []
         i = 0
         while i < len(text):
             prefix = self._prefix_at(text, i)
             start = prefix[2] if prefix else i
+            if not prefix and any(low <= start < high for low, high in roads):
+                i += 1  # part of a road's name
+                continue
             found = next(
                 (
                     (end, cands)

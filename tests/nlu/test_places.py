@@ -213,3 +213,34 @@ def test_province_nicknames(places: PlaceMatcher, text: str, alias: str, provinc
 def test_a_nickname_inside_a_district_name_gives_the_district(places: PlaceMatcher) -> None:
     # เมืองชล (Chonburi's nickname) is the start of the district อ.เมืองชลบุรี
     assert [(e, v) for e, v, _, _ in found(places, "อยู่ อ.เมืองชลบุรี")] == [("district", "เมืองชลบุรี")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ไฟดับ ถนนเพชรบุรี",  # a Bangkok road, not Phetchaburi
+        "ถ.ราชบุรี",
+        "ถนน นครสวรรค์",
+        "ซอยลาดพร้าว 71",  # in Wang Thonglang, not Lat Phrao
+        "ถนนถลาง",  # in Mueang Phuket, not Thalang
+        "ถนนบางนา-ตราด กม.5",  # runs to Trat
+        "ตรอกสุโขทัย",
+    ],
+)
+def test_a_road_named_after_a_place_is_not_that_place(places: PlaceMatcher, text: str) -> None:
+    assert found(places, text) == []
+
+
+def test_a_place_after_a_road_still_counts(places: PlaceMatcher) -> None:
+    assert [m[:2] for m in found(places, "ถนนนครสวรรค์ เขตดุสิต")] == [("district", "ดุสิต")]
+    assert [m[:2] for m in found(places, "ซอยลาดพร้าว 71 เขตวังทองหลาง กรุงเทพ")] == [
+        ("district", "วังทองหลาง"),
+        ("province", "กรุงเทพมหานคร"),
+    ]
+    # with word boundaries, only the word after the road word is the road's name
+    text = "ไฟดับถนนพหลโยธินเชียงราย"
+    words = ("ไฟ", "ดับ", "ถนน", "พหลโยธิน", "เชียงราย")
+    ends = [sum(map(len, words[: i + 1])) for i in range(len(words))]
+    assert [(m.entity, m.value) for m in places.find(text, frozenset([0, *ends]))] == [
+        ("province", "เชียงราย")
+    ]
