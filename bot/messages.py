@@ -36,7 +36,7 @@ FAILED = (
 )
 
 WELCOME_CHOICES = [
-    {"title": "แจ้งปัญหา", "payload": "/help"},
+    {"title": "แจ้งปัญหา", "payload": "/report_problem"},
     {"title": "ติดตามเรื่อง", "payload": "/check_status"},
     {"title": "คุยกับเจ้าหน้าที่", "payload": "/request_human"},
 ]

@@ -55,7 +55,7 @@ class Tile:
 
 # Row by row, left to right; the image draws the same tiles in the same order.
 TILES = (
-    Tile("แจ้งปัญหา", "ถนน ไฟทาง ขยะ น้ำท่วม", "#06C755", text="แจ้งปัญหา"),
+    Tile("แจ้งปัญหา", "ถนน ไฟทาง ขยะ น้ำท่วม", "#06C755", postback="/report_problem"),
     Tile("ติดตามเรื่อง", "ดูสถานะเรื่องที่แจ้งไว้", "#1E6FD9", postback="/check_status"),
     Tile("ค้นหาบริการ", "เอกสาร ขั้นตอน ที่ติดต่อ", "#F08A00", postback="/service_lookup"),
     Tile("คุยกับเจ้าหน้าที่", "ขอความช่วยเหลือจากคน", "#7A4CC2", postback="/request_human"),

@@ -27,6 +27,7 @@ INTENT_WORDS = {
     "deny": "ไม่ใช่",
     "cancel": "ยกเลิก",
     "check_status": "ติดตามเรื่อง",
+    "report_problem": "แจ้งปัญหา",
     "request_human": "คุยกับเจ้าหน้าที่",
     "service_lookup": "ค้นหาบริการ",
     "complaint_confirm": "ยืนยันส่งเรื่อง",

@@ -40,7 +40,7 @@ NOT_UNDERSTOOD = ("nlu_fallback", "out_of_scope")
 # Intents given by buttons only (payloads), never labels for typed text.
 _PAYLOAD_ONLY = re.compile(
     r"^(complaint_(change_type|set_type|edit|edit_field|confirm|photos_done)"
-    r"|rate_ticket|reopen_ticket|privacy_erase_confirm|share_.*)$"
+    r"|rate_ticket|reopen_ticket|privacy_erase_confirm|report_problem|share_.*)$"
 )
 SIMILAR = 85  # RapidFuzz token-set ratio at which two texts are one group
 MAX_TEXT = 1000  # the longest example a label may carry
