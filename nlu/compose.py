@@ -20,6 +20,7 @@ import argparse
 import random
 import re
 import sys
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -200,6 +201,42 @@ CLOSERS = (
 )
 
 
+# Citizens leave a number to call back in the complaint itself ("ติดต่อกลับ 081-234-5678"):
+# without these, a phone number pointed at `inform` (whose examples are answers to the
+# intake's questions) and a street-light complaint with one was read as a detail.
+CONTACTS = (
+    "ติดต่อกลับเบอร์ {}",
+    "โทร {} ค่ะ",
+    "เบอร์ติดต่อ {}",
+    "ติดต่อได้ที่ {} ครับ",
+    "ฝากเบอร์ไว้ {} นะคะ",
+    "สอบถามเพิ่มเติมโทร {}",
+    "ผู้แจ้ง {}",
+)
+CONTACT_SHARE = 0.2
+
+
+def phone_number(rng: random.Random) -> str:
+    """A made-up Thai number, written as citizens write them."""
+    if rng.random() < 0.15:
+        return f"02-{rng.randrange(100, 1000)}-{rng.randrange(1000, 10000)}"
+    head = f"0{rng.choice('689')}{rng.randrange(10)}"
+    middle, tail = rng.randrange(100, 1000), rng.randrange(1000, 10000)
+    return rng.choice(("{}{}{}", "{}-{}-{}", "{} {} {}")).format(head, middle, tail)
+
+
+def with_contact(message: str) -> str:
+    """`message`, and for some messages a phone number to call back at the end. Drawn
+    from a generator of its own, seeded by the message, so a message's other parts are
+    drawn as before numbers were added (a bare core, which was skipped as a copy of its
+    hand-written example, now passes when it gets a number, and what follows it in its
+    intent and the next ones is drawn afresh)."""
+    rng = random.Random(zlib.crc32(message.encode("utf-8")))
+    if rng.random() >= CONTACT_SHARE:
+        return message
+    return f"{message} {rng.choice(CONTACTS).format(phone_number(rng))}"
+
+
 def load_cores(paths: Sequence[Path]) -> dict[str, list[str]]:
     """The hand-written examples of each complaint intent in Rasa YAML files (no markup)."""
     cores: dict[str, list[str]] = {}
@@ -241,7 +278,7 @@ def compose(core: str, rng: random.Random) -> str:
         parts.append(rng.choice(CLOSERS))
     # Some people type without spaces between clauses.
     joiner = "" if rng.random() < 0.12 else " "
-    return joiner.join(parts)
+    return with_contact(joiner.join(parts))
 
 
 def composed(cores: dict[str, list[str]], per_intent: int, seed: int) -> dict[str, list[str]]:

@@ -51,6 +51,7 @@ from actions.complaint.slots import (
     PLACE_WORDS,
     PROVINCE_SLOT,
     REQUESTED,
+    SAID_PHONE,
     SAID_PLACE,
     SKIP,
     SKIP_WORDS,
@@ -147,6 +148,8 @@ def start(
         updates[PROVINCE_SLOT], updates[DISTRICT_SLOT] = province, district
     if places is not None and (place := said_place(text, places)):
         updates[SAID_PLACE] = place
+    if entities.get("phone"):
+        updates[SAID_PHONE] = entities["phone"]
     hint = texts.CORRUPTION_HINT if complaint_type == "complaint_corruption" else ""
     reply = texts.say(
         texts.started(cards.type_label(complaint_type), hint), [texts.CHANGE_TYPE_BUTTON]
@@ -245,8 +248,31 @@ def unsure(readings: list[Reading], asking: Asking) -> list[str]:
     return [r.intent for r in offered[: asking.max_choices]]
 
 
-def ask_reading(text: str, offered: list[str]) -> Answer:
-    """Asks which of the readings the citizen meant; their words wait in a slot."""
+def complaint_beneath(readings: list[Reading], asking: Asking, *, floor: float) -> list[str]:
+    """For a message read as no complaint (a detail with nothing asked, chat, nothing the
+    model knows): the complaint readings to offer, one per agency, best first, when the
+    best of them holds at least `floor` ("ไฟหน้าบ้านดับ … ติดต่อกลับ 081…" read as a
+    detail, the street light second); empty otherwise."""
+    member = {intent: group[0] for group in asking.groups for intent in group}
+    best: dict[str, Reading] = {}
+    for reading in readings:
+        if reading.intent in COMPLAINT_TYPES:
+            best.setdefault(member.get(reading.intent, reading.intent), reading)
+    offered = sorted(best.values(), key=lambda r: -r.confidence)
+    if not offered or offered[0].confidence < floor:
+        return []
+    return [r.intent for r in offered if r.confidence >= asking.floor][: asking.max_choices]
+
+
+def ask_reading(
+    text: str,
+    offered: list[str],
+    *,
+    question: str = texts.ASK_READING,
+    model_reading: str | None = None,
+) -> Answer:
+    """Asks which of the readings the citizen meant; their words wait in a slot. A choice
+    other than `model_reading` (by default the first offered) becomes an NLU label."""
     buttons: list[texts.Button] = []
     for intent in offered:
         if intent == "service_lookup":
@@ -267,7 +293,8 @@ def ask_reading(text: str, offered: list[str]) -> Answer:
             )
     buttons.append(texts.READING_OTHER)
     return Answer(
-        {ASKED_TEXT: text, ASKED_FROM: offered[0]}, [texts.say(texts.ASK_READING, buttons)]
+        {ASKED_TEXT: text, ASKED_FROM: model_reading or offered[0]},
+        [texts.say(question, buttons)],
     )
 
 
@@ -518,12 +545,19 @@ def photos(
 
 
 def phone(text: str | None, entities: Entities, intent: str, slots: Slots) -> Answer:
-    """A Thai phone number, or skip."""
+    """A Thai phone number, or skip; when the complaint's words gave a number, "yes" to
+    it (and "ไม่ใช่" asks for another)."""
+    said = slots.get(SAID_PHONE) if not slots.get(EDITING) else None
+    forget = {SAID_PHONE: None} if slots.get(SAID_PHONE) else {}
+    if said and ((intent == "affirm" and text is None) or (text and _only_yes(text))):
+        return Answer({PHONE: str(said), **forget})
+    if said and text and NOT_THERE_WORDS.match(text.strip()):
+        return Answer({EDITING: slots.get(EDITING), SAID_PHONE: None})
     if intent == "deny" or (text and SKIP_WORDS.match(text.strip())):
-        return Answer({PHONE: SKIP})
+        return Answer({PHONE: SKIP, **forget})
     number = entities.get("phone") or (normalize_phone(text) if text else None)
     if number:
-        return Answer({PHONE: number})
+        return Answer({PHONE: number, **forget})
     return _unchanged(slots, texts.say(texts.PHONE_INVALID))
 
 

@@ -20,6 +20,7 @@ from actions.complaint.slots import (
     EDITING,
     PHOTO_IDS,
     PROVINCE_SLOT,
+    SAID_PHONE,
     SAID_PLACE,
     SUMMARY_TYPE,
     TYPE,
@@ -137,7 +138,13 @@ class ActionAskPhone(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """The question with a skip chip."""
+        """The question with a skip chip; the number the complaint's words gave, to
+        confirm, when there is one."""
+        said = tracker.get_slot(SAID_PHONE)
+        if said and not tracker.get_slot(EDITING):
+            buttons = [texts.SAID_PHONE_BUTTON, texts.SKIP_BUTTON]
+            utter(dispatcher, [texts.ask(texts.ask_said_phone(str(said)), buttons)])
+            return []
         utter(dispatcher, [texts.ask(texts.ASK_PHONE, [texts.SKIP_BUTTON])])
         return []
 

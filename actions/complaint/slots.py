@@ -30,6 +30,9 @@ FIRST = "complaint_first_words"
 # The address the complaint's own words gave: offered ("อยู่ที่ … ใช่ไหมคะ") when the form
 # asks where, so a citizen who wrote it is not asked to write it again.
 SAID_PLACE = "complaint_said_place"
+# The same for a phone number in the complaint's words ("ติดต่อกลับ 081…"): offered when
+# the form asks for one (it may be a shop's or an official's number, so never just used).
+SAID_PHONE = "complaint_said_phone"
 # What the citizen is changing (EDITING): "choose" (the summary's list of what to edit),
 # "type" (the type list, at an early question), SUMMARY_TYPE (the type, from the
 # summary: the list is that question until a type is chosen or kept).
@@ -68,6 +71,7 @@ INTAKE_SLOTS = (
     EDITING,
     FIRST,
     SAID_PLACE,
+    SAID_PHONE,
 )
 
 # Outcomes that end the form: nothing more is asked.

@@ -101,6 +101,12 @@ NEXT_NO = "ไม่ต้องแล้ว"
 
 # Asking when unsure (what the citizen may have meant).
 ASK_READING = "ขอโทษค่ะ น้องไม่แน่ใจว่าหมายถึงเรื่องไหน ช่วยเลือกให้หน่อยนะคะ เพื่อส่งเรื่องถึงหน่วยงานที่ถูกต้อง"
+# A message read as no complaint, with a complaint close behind ("ไฟหน้าบ้านดับ …
+# ติดต่อกลับ 081…" read as a detail): a complaint the citizen may have meant.
+ASK_HIDDEN_COMPLAINT = (
+    "ขอโทษค่ะ น้องไม่แน่ใจว่าข้อความนี้เป็นการแจ้งปัญหาหรือเปล่า ถ้าใช่ เลือกเรื่องด้านล่างได้เลย "
+    "ถ้าไม่ใช่ พิมพ์เล่าใหม่อีกครั้งนะคะ"
+)
 READING_SERVICE = "ถามวิธีขอรับบริการ"  # a chip: at most 20 characters
 READING_OTHER: Button = {"title": "เรื่องอื่น", "payload": "/complaint_change_type"}
 CHOOSE_TYPE = "เลือกประเภทเรื่องได้เลยค่ะ"
@@ -179,6 +185,17 @@ def ask_more_photos(got: int, limit: int) -> str:
 
 ASK_PHONE = "ขอเบอร์โทรสำหรับให้เจ้าหน้าที่ติดต่อกลับได้ไหมคะ (ไม่บังคับ) พิมพ์เบอร์มาได้เลย หรือกด “ข้าม” ค่ะ"
 SKIP_BUTTON: Button = {"title": "ข้าม", "payload": "/deny"}
+SAID_PHONE_BUTTON: Button = {"title": "ใช่ เบอร์นี้", "payload": "/affirm"}
+
+
+def ask_said_phone(number: str) -> str:
+    """The phone question, when the complaint's words gave a number."""
+    return (
+        f"ให้เจ้าหน้าที่ติดต่อกลับที่เบอร์ {number} ใช่ไหมคะ 📞 ถ้าใช่กด “ใช่ เบอร์นี้” "
+        "ถ้าไม่ใช่ พิมพ์เบอร์ที่ต้องการ หรือกด “ข้าม” ค่ะ"
+    )
+
+
 # Consent for most complaints; anonymity for corruption reports.
 ASK_CONSENT = (
     "ยินยอมให้ส่งชื่อ LINE และเบอร์โทรของคุณให้หน่วยงานที่รับเรื่องไหมคะ "

@@ -31,6 +31,7 @@ from actions.complaint.slots import (
     PHOTO_IDS,
     PHOTOS,
     PROVINCE_SLOT,
+    SAID_PHONE,
     SAID_PLACE,
     SKIP,
     TYPE,
@@ -703,3 +704,28 @@ def test_a_photo_before_the_photo_question_is_kept_and_the_question_asked_again(
     # A sticker is neither: the question is asked again, saying what it needs.
     sticker = answers.description(None, {}, "share_sticker", {})
     assert sticker.replies[0]["text"] == texts.DESCRIPTION_AS_TEXT
+
+
+def test_a_number_in_the_complaint_is_offered_at_the_phone_question() -> None:
+    started = answers.start(
+        ROAD + " ติดต่อกลับ 089 123 4567",
+        {"phone": "0891234567"},
+        "complaint_road",
+        intake_id="k",
+        min_description_chars=12,
+    )
+    assert started.updates[SAID_PHONE] == "0891234567"
+    slots = dict(started.updates)
+    for yes, intent in ((None, "affirm"), ("ใช่ค่ะ", "affirm"), ("ถูกต้อง", "inform")):
+        assert answers.phone(yes, {}, intent, slots).updates == {
+            PHONE: "0891234567",
+            SAID_PHONE: None,
+        }
+    # another number, typed; skip; "not that one" asks again without the offer
+    other = answers.phone("0812223333", {"phone": "0812223333"}, "inform", slots)
+    assert other.updates == {PHONE: "0812223333", SAID_PHONE: None}
+    assert answers.phone(None, {}, "deny", slots).updates == {PHONE: SKIP, SAID_PHONE: None}
+    no = answers.phone("ไม่ใช่เบอร์นี้ค่ะ", {}, "deny", slots)
+    assert no.updates == {EDITING: None, SAID_PHONE: None} and not no.replies
+    # without a number in the words, "yes" is no number
+    assert PHONE not in answers.phone("ใช่ค่ะ", {}, "affirm", {}).updates

@@ -10,9 +10,12 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.catalogue import SURE_WITHOUT_INTENT
-from actions.handoff import ActionNotUnderstood, _misunderstood_twice
+from actions.complaint import texts
+from actions.complaint.slots import ASKED_FROM, ASKED_TEXT
+from actions.handoff import HIDDEN_COMPLAINT_FLOOR, ActionNotUnderstood, _misunderstood_twice
 from bot.catalogue import cards
 from bot.catalogue.service import Catalogue, is_confident, load_catalogue
+from bot.tickets import cards as ticket_cards
 
 
 @pytest.fixture(scope="module")
@@ -89,3 +92,61 @@ def test_a_message_answered_with_a_card_does_not_count_as_misunderstood() -> Non
         tracker(user("พาสปอร์ต", "out_of_scope"), card, user("b", "inform"))
     )
     assert not _misunderstood_twice(tracker(user("a", "greet"), said, user("b", "inform")))
+
+
+def ranked_user(text: str, *ranking: tuple[str, float]) -> dict[str, Any]:
+    event = user(text, ranking[0][0])
+    event["parse_data"]["intent"]["confidence"] = ranking[0][1]
+    event["parse_data"]["intent_ranking"] = [{"name": n, "confidence": c} for n, c in ranking]
+    return event
+
+
+STREET_LIGHT_WITH_A_NUMBER = "ไฟหน้าบ้านดับมาหลายวันแล้ว ติดต่อกลับเบอร์ 0812345678"
+
+
+async def test_a_detail_with_a_complaint_close_behind_asks_which_complaint(
+    catalogue: Catalogue,
+) -> None:
+    dispatcher = CollectingDispatcher()
+    events = await ActionNotUnderstood(catalogue).run(
+        dispatcher,
+        tracker(
+            ranked_user(
+                STREET_LIGHT_WITH_A_NUMBER,
+                ("inform", 0.62),
+                ("complaint_streetlight", 0.22),
+                ("complaint_road", 0.08),  # the same agency as the street light: not offered
+                ("complaint_traffic", 0.06),
+                ("greet", 0.02),
+            )
+        ),
+        {},
+    )
+    [message] = dispatcher.messages
+    assert message["text"] == texts.ASK_HIDDEN_COMPLAINT
+    offered = [button["payload"] for button in message["buttons"]]
+    assert offered[:2] == [
+        ticket_cards.payload("complaint_set_type", complaint_type="complaint_streetlight"),
+        ticket_cards.payload("complaint_set_type", complaint_type="complaint_traffic"),
+    ]
+    assert texts.READING_OTHER["payload"] in offered
+    slots = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    # the words wait for the choice; a choice other than the model's reading is a label
+    assert slots == {ASKED_TEXT: STREET_LIGHT_WITH_A_NUMBER, ASKED_FROM: "inform"}
+
+
+async def test_a_detail_with_no_complaint_near_is_not_understood(catalogue: Catalogue) -> None:
+    floor = HIDDEN_COMPLAINT_FLOOR
+    [message] = await run(
+        catalogue,
+        ranked_user("ค่ะ ได้ค่ะ", ("inform", 0.8), ("complaint_streetlight", floor - 0.01)),
+    )
+    assert message["response"] == "utter_default"
+
+
+def test_a_message_asked_about_does_not_count_as_misunderstood() -> None:
+    said = {"event": "bot", "text": "ขออภัยค่ะ", "data": {}}
+    asked = {"event": "slot", "name": ASKED_TEXT, "value": "ไฟดับ โทร 081"}
+    assert not _misunderstood_twice(
+        tracker(user("ไฟดับ โทร 081", "inform"), asked, said, user("b", "inform"))
+    )

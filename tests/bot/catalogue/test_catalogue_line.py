@@ -101,7 +101,12 @@ def test_the_menu_definition_covers_the_image_with_four_tiles() -> None:
     areas = menu["areas"]
     assert sum(a["bounds"]["width"] * a["bounds"]["height"] for a in areas) == 2500 * 1686
     actions = [a["action"] for a in areas]
-    assert actions[0] == {"type": "message", "label": "แจ้งปัญหา", "text": "แจ้งปัญหา"}
+    assert actions[0] == {
+        "type": "postback",
+        "label": "แจ้งปัญหา",
+        "data": "/report_problem",
+        "displayText": "แจ้งปัญหา",
+    }
     assert [a.get("data") for a in actions[1:]] == [
         "/check_status",
         "/service_lookup",
