@@ -148,7 +148,7 @@ def desk_answers(catalogue: Catalogue, questions: list[Question], model: Path) -
     from rasa_sdk.executor import CollectingDispatcher
 
     from actions.catalogue import ActionAgencyContact, ActionServiceLookup
-    from actions.handoff import NOT_HELPED
+    from actions.not_understood import NOT_HELPED
     from bot import devstack
 
     class Lookup(ActionServiceLookup):

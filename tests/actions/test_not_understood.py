@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.catalogue import SURE_WITHOUT_INTENT
 from actions.complaint import texts
 from actions.complaint.slots import ASKED_FROM, ASKED_TEXT
-from actions.handoff import HIDDEN_COMPLAINT_FLOOR, ActionNotUnderstood, _misunderstood_twice
+from actions.not_understood import HIDDEN_COMPLAINT_FLOOR, ActionNotUnderstood, _misunderstood_twice
 from bot.catalogue import cards
 from bot.catalogue.service import Catalogue, is_confident, load_catalogue
 from bot.tickets import cards as ticket_cards
