@@ -2,7 +2,8 @@
 
 Erasure keeps what agencies need to finish the work and nothing that identifies the
 person: tickets stay (their description and place are the problem itself) but lose the
-link to the citizen, the contact phone and the consent to share identity; messages lose
+link to the citizen, the contact phone, any phone or national id number typed into the
+description ("ติดต่อกลับ 081…") and the consent to share identity; messages lose
 their content; photos not attached to a ticket are deleted; the citizen's record keeps
 only an anonymous id (rows elsewhere point at it); an open hand-off is closed and staff
 notes about the person deleted; messages an admin labelled to teach the bot are deleted
@@ -28,6 +29,22 @@ from bot.staff.models import AuditEntry
 from bot.teaching import inbox
 from bot.tickets import service as tickets_service
 from bot.tickets.models import Media, Ticket, TicketEvent, TicketFollower
+from nlu.entities.parsers import find_national_ids, find_phones
+
+ERASED_NUMBER = "[ลบแล้ว]"
+
+
+def without_numbers(text: str) -> str:
+    """`text` with every phone and national id number replaced by ERASED_NUMBER: a
+    description keeps the problem, not the number the citizen left to be called at."""
+    # Both finders read Thai digits as Arabic ones, one character for one: spans match.
+    spans = sorted((m.start, m.end) for m in [*find_phones(text), *find_national_ids(text)])
+    out, at = [], 0
+    for start, end in spans:
+        if start >= at:
+            out += [text[at:start], ERASED_NUMBER]
+            at = end
+    return "".join([*out, text[at:]])
 
 
 def erase_citizen(session: Session, line_user_id: str) -> dict[str, int]:
@@ -45,6 +62,7 @@ def erase_citizen(session: Session, line_user_id: str) -> dict[str, int]:
         ticket.citizen_id = None
         ticket.contact_phone = None
         ticket.share_identity = False
+        ticket.description = without_numbers(ticket.description)
         session.add(
             TicketEvent(
                 ticket_id=ticket.id,
