@@ -224,6 +224,22 @@ def _askable(intent: str) -> bool:
     return intent in COMPLAINT_TYPES or intent == "service_lookup"
 
 
+def _by_agency(
+    readings: list[Reading], asking: Asking, keep: Callable[[str], bool]
+) -> tuple[dict[str, str], dict[str, float], dict[str, Reading]]:
+    """Each reading's agency group (`asking.groups`; a type alone is its own), the summed
+    confidence of each group and its best reading, over the readings `keep` accepts."""
+    member = {intent: group[0] for group in asking.groups for intent in group}
+    mass: dict[str, float] = {}
+    best: dict[str, Reading] = {}
+    for reading in readings:
+        if keep(reading.intent):
+            group = member.get(reading.intent, reading.intent)
+            mass[group] = mass.get(group, 0.0) + reading.confidence
+            best.setdefault(group, reading)
+    return member, mass, best
+
+
 def unsure(readings: list[Reading], asking: Asking) -> list[str]:
     """The readings to offer, one per agency, the top one first; empty when the desk is
     sure: the top reading's agency holds at least `min_confidence` and leads the next
@@ -231,14 +247,7 @@ def unsure(readings: list[Reading], asking: Asking) -> list[str]:
     `nlu.evaluation.ask.offer` measures in cross-validation."""
     if not readings or readings[0].intent not in COMPLAINT_TYPES:
         return []
-    member = {intent: group[0] for group in asking.groups for intent in group}
-    mass: dict[str, float] = {}
-    best: dict[str, Reading] = {}
-    for reading in readings:
-        if _askable(reading.intent):
-            group = member.get(reading.intent, reading.intent)
-            mass[group] = mass.get(group, 0.0) + reading.confidence
-            best.setdefault(group, reading)
+    member, mass, best = _by_agency(readings, asking, _askable)
     top = member.get(readings[0].intent, readings[0].intent)
     others = sorted((g for g in mass if g != top), key=lambda g: -mass[g])
     second = mass[others[0]] if others else 0.0
@@ -253,11 +262,7 @@ def complaint_beneath(readings: list[Reading], asking: Asking, *, floor: float) 
     model knows): the complaint readings to offer, one per agency, best first, when the
     best of them holds at least `floor` ("ไฟหน้าบ้านดับ … ติดต่อกลับ 081…" read as a
     detail, the street light second); empty otherwise."""
-    member = {intent: group[0] for group in asking.groups for intent in group}
-    best: dict[str, Reading] = {}
-    for reading in readings:
-        if reading.intent in COMPLAINT_TYPES:
-            best.setdefault(member.get(reading.intent, reading.intent), reading)
+    _, _, best = _by_agency(readings, asking, lambda intent: intent in COMPLAINT_TYPES)
     offered = sorted(best.values(), key=lambda r: -r.confidence)
     if not offered or offered[0].confidence < floor:
         return []
