@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from abc import ABC, abstractmethod
 from typing import Any
 
@@ -21,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.desk import shared_desk
 from bot.catalogue import cards, store
 from bot.catalogue.schemas import Match, Service
-from bot.catalogue.service import Catalogue, is_confident, question_kind
+from bot.catalogue.service import Catalogue, follow_up_aspect, is_confident, question_kind
 from bot.conversations.service import citizen_by_line_id
 from bot.db import unit_of_work
 
@@ -41,6 +42,28 @@ AGENCY_MARGIN = 0.1
 SURE_WITHOUT_INTENT = 0.70
 # "/intent" or "/intent{json}": a button or rich-menu postback sent to Rasa as text.
 _PAYLOAD = re.compile(r"^/(?P<intent>[A-Za-z0-9_]+)(?P<entities>\{.*\})?\s*$", re.DOTALL)
+
+
+# A card shown longer ago than this is not what a bare "ค่าธรรมเนียมเท่าไหร่" is about.
+FOLLOW_UP_SECONDS = 30 * 60
+_CARD_OF = re.compile(r"action=service_feedback&s=([A-Za-z0-9_\-]+)")
+
+
+def last_service_shown(tracker: Tracker, now: float | None = None) -> str | None:
+    """The id of the last service card the citizen was shown (its feedback buttons name
+    it) within FOLLOW_UP_SECONDS; None when there is none."""
+    now = time.time() if now is None else now
+    for event in reversed(tracker.events):
+        if float(event.get("timestamp") or now) < now - FOLLOW_UP_SECONDS:
+            return None
+        if event.get("event") != "bot":
+            continue
+        custom = (event.get("data") or {}).get("custom")
+        if isinstance(custom, dict) and custom.get("type") == "flex":
+            found = _CARD_OF.search(json.dumps(custom, ensure_ascii=False))
+            if found:
+                return found.group(1)
+    return None
 
 
 def shared_catalogue() -> Catalogue:
@@ -123,9 +146,25 @@ class ActionServiceLookup(_CatalogueAction):
         text, entities = read_request(tracker)
         if text is None:
             self._answer_payload(dispatcher, entities, tracker)
-        else:
+        elif not self.answer_follow_up(dispatcher, tracker, text):
             self._answer_text(dispatcher, text, tracker.sender_id)
         return []
+
+    def answer_follow_up(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, text: str
+    ) -> bool:
+        """ "ค่าธรรมเนียมเท่าไหร่" right after a service's card: that detail of that service
+        (the card names the service, the question does not); False, and nothing said,
+        when the question names a service or no card was shown lately."""
+        aspect = follow_up_aspect(text)
+        service_id = last_service_shown(tracker) if aspect else None
+        service = self.catalogue.get(service_id) if service_id else None
+        if aspect is None or service is None:
+            return False
+        logger.info("catalogue: %s of %s, asked after its card", aspect, service.id)
+        agency = self.catalogue.get_agency(service.agency)
+        dispatcher.utter_message(text=cards.service_aspect_text(service, aspect, agency=agency))
+        return True
 
     def answer_if_sure(self, dispatcher: CollectingDispatcher, text: str) -> bool:
         """For a message the NLU did not read as a service question ("บัตรคนพิการทำที่ไหน"

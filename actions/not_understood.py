@@ -83,6 +83,8 @@ class ActionNotUnderstood(Action):
         """A service's card when the catalogue is sure the message asks about one;
         otherwise utter_default / utter_out_of_scope, or a hand-off after two in a row."""
         text, _ = read_request(tracker)
+        if text and self._lookup.answer_follow_up(dispatcher, tracker, text):
+            return []  # "ค่าธรรมเนียมเท่าไหร่" right after a service's card
         if text and self._lookup.answer_if_sure(dispatcher, text):
             return []
         if text and (offered := _complaint_beneath(tracker)):

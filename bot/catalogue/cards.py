@@ -376,6 +376,32 @@ def service_alt_text(service: Service) -> str:
     return cut("\n".join(parts), MAX_ALT_TEXT)
 
 
+def service_aspect_text(
+    service: Service,
+    aspect: str,
+    *,
+    agency: Agency | None = None,
+    today: date | None = None,
+) -> str:
+    """One detail of a service (fees, documents, where, time) as a text message, asked
+    right after its card; what the catalogue does not say is said so, never guessed."""
+    label = LABELS[aspect]
+    items = {
+        "fees": [service.fees] if service.fees else [],
+        "documents": list(service.documents),
+        "where": list(service.where),
+        "time": [service.processing_time] if service.processing_time else [],
+    }[aspect]
+    if items:
+        body = f"{label}: {service.title}\n" + "\n".join(f"• {i}" for i in items)
+    else:
+        body = f"ข้อมูลของน้องยังไม่มี{label}ของ “{service.title}” ค่ะ"
+        if service.hotline:
+            body += f" สอบถามได้ที่{LABELS['call']} {service.hotline}"
+    note = provenance(service, agency, today=today or bangkok_today())
+    return cut(f"{body}\n\n{note}\n{service.source}", MAX_TEXT)
+
+
 def service_message(
     service: Service,
     *,

@@ -66,6 +66,32 @@ _HOW_TO = re.compile(
     r"|(?:ทำ|ขอ|ยื่น|สมัคร|ลงทะเบียน|จด)\S*(?:ยังไง|อย่างไร|ไง|(?:ที่|ตรง)ไหน)"
 )
 QuestionKind = Literal["contact", "how_to"]
+# A question about one detail of a service, naming no service ("ค่าธรรมเนียมเท่าไหร่",
+# "ต้องใช้เอกสารอะไรบ้าง", "ใช้เวลากี่วัน"): asked right after a service's card, it is about
+# that service, not a search for the words (which found the garbage-fee service).
+Aspect = Literal["fees", "documents", "where", "time"]
+_ASPECTS: dict[Aspect, str] = {
+    "fees": r"ค่าธรรมเนียม|ค่าใช้จ่าย|ค่าบริการ|กี่บาท|เสียเงิน|เสียค่า|ราคา|ฟรี|เท่าไหร่|เท่าไร",
+    "documents": r"เอกสาร|หลักฐาน|ต้องเตรียม|เตรียมอะไร|ใช้อะไร",
+    "where": r"ที่ไหน|ตรงไหน|สถานที่",
+    "time": r"กี่วัน|นานไหม|นานมั้ย|นานแค่ไหน|นานเท่าไหร่|ใช้เวลา|กี่ชั่วโมง|ได้เมื่อไหร่|ได้เมื่อไร",
+}
+# Words of a question that name nothing: what is left of a follow-up without them and its
+# detail is at most a couple of letters.
+_FILLER = re.compile(
+    r"ต้อง|ไหม|มั้ย|มั๊ย|คะ|ค่ะ|ครับ|คับ|นะ|แล้ว|ล่ะ|อะ|จ้า|หรอ|บ้าง|อะไร|ยังไง|ได้|ใช้|ไป|ทำ|ยื่น|"
+    r"ที่|ขอ|ถาม|อยาก|ทราบ|รู้|และ|กับ|ส่วน|เรื่อง|ด้วย|หน่อย|เลย|ค่า|คือ|มี|ก็|จะ|แบบ|นี้|อัน|ตัว|เท่า|กี่"
+)
+
+
+def follow_up_aspect(text: str) -> Aspect | None:
+    """The detail a question asks about when it names no service, else None."""
+    squashed = re.sub(r"[\s?!.,ๆ]+", "", Analyzer.clean(text))
+    found = [name for name, pattern in _ASPECTS.items() if re.search(pattern, squashed)]
+    if len(found) != 1:
+        return None
+    rest = re.sub("|".join(_ASPECTS.values()), "", squashed)
+    return found[0] if len(_FILLER.sub("", rest)) <= 2 else None
 
 
 def question_kind(text: str) -> QuestionKind | None:

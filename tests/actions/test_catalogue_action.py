@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,13 @@ from linebot.v3.messaging import Message
 from rasa_sdk import Tracker
 from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 
-from actions.catalogue import ActionAgencyContact, ActionServiceLookup, read_request
+from actions.catalogue import (
+    FOLLOW_UP_SECONDS,
+    ActionAgencyContact,
+    ActionServiceLookup,
+    last_service_shown,
+    read_request,
+)
 from bot.catalogue import cards
 from bot.catalogue.service import Catalogue, load_catalogue
 from bot.line import convert
@@ -224,3 +231,42 @@ async def test_the_kind_of_question_decides_agency_or_service(
 ) -> None:
     messages, _ = await run(ActionServiceLookup(real_catalogue), tracker(question))
     assert flex_ids(messages)[0].startswith(card), flex_ids(messages)
+
+
+def after_a_card(catalogue: Catalogue, service_id: str, text: str, *, age: float) -> Tracker:
+    """`text` asked `age` seconds after the card of `service_id` was shown."""
+    service = catalogue.get(service_id)
+    assert service is not None
+    card = cards.service_message(service, agency=catalogue.get_agency(service.agency))
+    asked = tracker(text)
+    now = time.time()
+    asked.events[-1]["timestamp"] = now
+    asked.events.insert(-1, {"event": "bot", "data": {"custom": card}, "timestamp": now - age})
+    return asked
+
+
+async def test_a_detail_asked_after_a_card_is_that_services(catalogue: Catalogue) -> None:
+    dispatcher = CollectingDispatcher()
+    asked = after_a_card(catalogue, "id_card", "ค่าธรรมเนียมเท่าไหร่คะ", age=60)
+    await ActionServiceLookup(catalogue).run(dispatcher, asked, {})
+    [message] = dispatcher.messages
+    assert message["text"].startswith("ค่าธรรมเนียม: ทำบัตรประจำตัวประชาชน")
+    assert "บัตรหายหรือชำรุด 100 บาท" in message["text"]
+    assert "https://" in message["text"]  # where it comes from, as on the card
+
+
+async def test_a_detail_the_catalogue_lacks_is_said_to_be_missing(catalogue: Catalogue) -> None:
+    service = catalogue.get("id_card")
+    assert service is not None
+    lacking = service.model_copy(update={"where": []})
+    text = cards.service_aspect_text(lacking, "where")
+    assert text.startswith("ข้อมูลของน้องยังไม่มียื่นได้ที่ของ")
+    assert "โทร 1548" in text
+
+
+async def test_an_old_card_is_not_what_a_detail_is_about(catalogue: Catalogue) -> None:
+    dispatcher = CollectingDispatcher()
+    asked = after_a_card(catalogue, "id_card", "ค่าธรรมเนียมเท่าไหร่คะ", age=FOLLOW_UP_SECONDS + 60)
+    assert last_service_shown(asked) is None
+    await ActionServiceLookup(catalogue).run(dispatcher, asked, {})
+    assert all("ค่าธรรมเนียม: ทำบัตรประจำตัวประชาชน" not in str(m) for m in dispatcher.messages)

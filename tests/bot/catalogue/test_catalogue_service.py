@@ -8,7 +8,13 @@ from typing import Any
 
 import pytest
 
-from bot.catalogue.service import Catalogue, CatalogueError, load_catalogue, question_kind
+from bot.catalogue.service import (
+    Catalogue,
+    CatalogueError,
+    follow_up_aspect,
+    load_catalogue,
+    question_kind,
+)
 from tests.bot.catalogue.catalogue_support import edit_yaml
 
 
@@ -200,3 +206,24 @@ def test_a_failed_reload_keeps_serving_the_old_catalogue(data_dir: Path) -> None
     with pytest.raises(CatalogueError):
         catalogue.reload()
     assert catalogue.search(query="ทำพาสปอร์ต")[0].service_id == "passport"
+
+
+@pytest.mark.parametrize(
+    ("question", "aspect"),
+    [
+        ("ค่าธรรมเนียมเท่าไหร่", "fees"),
+        ("ฟรีไหมคะ", "fees"),
+        ("ต้องใช้เอกสารอะไรบ้างคะ", "documents"),
+        ("แล้วต้องไปทำที่ไหนครับ", "where"),
+        ("ใช้เวลากี่วันคะ", "time"),
+        # a service named, two details, or no detail: a search, not a follow-up
+        ("ค่าธรรมเนียมทำพาสปอร์ตเท่าไหร่", None),
+        ("ทำบัตรประชาชนใหม่ต้องใช้อะไรบ้าง", None),
+        ("เอกสารกับค่าธรรมเนียม", None),
+        ("ขอบคุณค่ะ", None),
+    ],
+)
+def test_a_follow_up_question_names_a_detail_and_no_service(
+    question: str, aspect: str | None
+) -> None:
+    assert follow_up_aspect(question) == aspect
