@@ -153,9 +153,9 @@ class ActionServiceLookup(_CatalogueAction):
     def answer_follow_up(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, text: str
     ) -> bool:
-        """ "ค่าธรรมเนียมเท่าไหร่" right after a service's card: that detail of that service
-        (the card names the service, the question does not); False, and nothing said,
-        when the question names a service or no card was shown lately."""
+        """A detail asked right after a service's card ("ค่าธรรมเนียมเท่าไหร่"): that detail
+        of that service (the card names the service, the question does not); False, and
+        nothing said, when the question names a service or no card was shown lately."""
         aspect = follow_up_aspect(text)
         service_id = last_service_shown(tracker) if aspect else None
         service = self.catalogue.get(service_id) if service_id else None
