@@ -437,18 +437,17 @@ def location(
     if kept := _photo_early(entities, intent, slots, texts.PHOTO_KEPT_WHERE):
         return kept
     updates: dict[str, Any]
-    said = slots.get(SAID_PLACE) if not slots.get(EDITING) else None
-    if said and ((intent == "affirm" and text is None) or (text and _only_yes(text))):
-        province, district = places(str(said))
-        updates = {LOCATION: "typed", ADDRESS: str(said), SAID_PLACE: None}
-        if province:
-            updates[PROVINCE_SLOT], updates[DISTRICT_SLOT] = province, district
-        updates[DUPLICATE_OF] = similar(similar_query(slots, updates))
-        return Answer(updates)
-    if said and text and NOT_THERE_WORDS.match(text.strip()):
+    said = _said_answer(SAID_PLACE, text, intent, slots, other=_PLACE_START.search)
+    if said == "no":
         # Not there: the question is asked again without the offer.
         return Answer({EDITING: slots.get(EDITING), SAID_PLACE: None})
-    if intent == "share_location" and entities.get("latitude"):
+    if said == "yes":
+        address = str(slots[SAID_PLACE])
+        province, district = places(address)
+        updates = {LOCATION: "typed", ADDRESS: address}
+        if province:
+            updates[PROVINCE_SLOT], updates[DISTRICT_SLOT] = province, district
+    elif intent == "share_location" and entities.get("latitude"):
         try:
             lat, lon = float(entities["latitude"]), float(entities["longitude"])
         except (KeyError, ValueError):
@@ -485,9 +484,22 @@ def location(
     return Answer(updates)
 
 
-def _only_yes(text: str) -> bool:
-    """ "ใช่", "ใช่ค่ะ", "ถูกต้องครับ": a yes that names no other place."""
-    return bool(YES_WORDS.match(text.strip())) and not _PLACE_START.search(text)
+def _said_answer(
+    slot: str, text: str | None, intent: str, slots: Slots, *, other: Callable[[str], Any]
+) -> str | None:
+    """The answer to what the complaint's words gave (SAID_PLACE, SAID_PHONE), offered
+    back at its question: "yes" ("ใช่", "ใช่ค่ะ", "ถูกต้องครับ", the chip; a yes whose words
+    `other` finds something else in is that other answer), "no" ("ไม่ใช่"), or None (no
+    offer, or an answer of another kind)."""
+    if not slots.get(slot) or slots.get(EDITING):
+        return None
+    if intent == "affirm" and text is None:
+        return "yes"
+    if text and YES_WORDS.match(text.strip()) and not other(text):
+        return "yes"
+    if text and NOT_THERE_WORDS.match(text.strip()):
+        return "no"
+    return None
 
 
 def similar_query(slots: Slots, updates: Mapping[str, Any]) -> SimilarQuery:
@@ -552,11 +564,11 @@ def photos(
 def phone(text: str | None, entities: Entities, intent: str, slots: Slots) -> Answer:
     """A Thai phone number, or skip; when the complaint's words gave a number, "yes" to
     it (and "ไม่ใช่" asks for another)."""
-    said = slots.get(SAID_PHONE) if not slots.get(EDITING) else None
+    said = _said_answer(SAID_PHONE, text, intent, slots, other=_PLACE_START.search)
     forget = {SAID_PHONE: None} if slots.get(SAID_PHONE) else {}
-    if said and ((intent == "affirm" and text is None) or (text and _only_yes(text))):
-        return Answer({PHONE: str(said), **forget})
-    if said and text and NOT_THERE_WORDS.match(text.strip()):
+    if said == "yes":
+        return Answer({PHONE: str(slots[SAID_PHONE]), **forget})
+    if said == "no":
         return Answer({EDITING: slots.get(EDITING), SAID_PHONE: None})
     if intent == "deny" or (text and SKIP_WORDS.match(text.strip())):
         return Answer({PHONE: SKIP, **forget})
