@@ -65,7 +65,13 @@ from bot.conversations.words import is_cancel
 from bot.tickets import cards
 from bot.tickets.lifecycle import COMPLAINT_TYPES
 from nlu.entities.extract import extract_entities
-from nlu.entities.parsers import DISTRICT, PROVINCE, normalize_phone, normalize_ticket_id
+from nlu.entities.parsers import (
+    DISTRICT,
+    PROVINCE,
+    find_phones,
+    normalize_phone,
+    normalize_ticket_id,
+)
 from nlu.entities.places import PlaceMatcher
 
 Slots = Mapping[str, Any]
@@ -564,7 +570,7 @@ def photos(
 def phone(text: str | None, entities: Entities, intent: str, slots: Slots) -> Answer:
     """A Thai phone number, or skip; when the complaint's words gave a number, "yes" to
     it (and "ไม่ใช่" asks for another)."""
-    said = _said_answer(SAID_PHONE, text, intent, slots, other=_PLACE_START.search)
+    said = _said_answer(SAID_PHONE, text, intent, slots, other=find_phones)
     forget = {SAID_PHONE: None} if slots.get(SAID_PHONE) else {}
     if said == "yes":
         return Answer({PHONE: str(slots[SAID_PHONE]), **forget})

@@ -724,6 +724,9 @@ def test_a_number_in_the_complaint_is_offered_at_the_phone_question() -> None:
     # another number, typed; skip; "not that one" asks again without the offer
     other = answers.phone("0812223333", {"phone": "0812223333"}, "inform", slots)
     assert other.updates == {PHONE: "0812223333", SAID_PHONE: None}
+    # a yes with another number is that number, not the one offered
+    yes_other = answers.phone("ใช่ค่ะ 081 222 3333", {"phone": "0812223333"}, "affirm", slots)
+    assert yes_other.updates == {PHONE: "0812223333", SAID_PHONE: None}
     assert answers.phone(None, {}, "deny", slots).updates == {PHONE: SKIP, SAID_PHONE: None}
     no = answers.phone("ไม่ใช่เบอร์นี้ค่ะ", {}, "deny", slots)
     assert no.updates == {EDITING: None, SAID_PHONE: None} and not no.replies
