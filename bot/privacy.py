@@ -29,7 +29,8 @@ from bot.staff.models import AuditEntry
 from bot.teaching import inbox
 from bot.tickets import service as tickets_service
 from bot.tickets.models import Media, Ticket, TicketEvent, TicketFollower
-from nlu.entities.parsers import find_national_ids, find_phones
+from nlu.entities.extract import extract_entities
+from nlu.entities.parsers import NATIONAL_ID, PHONE
 
 ERASED_NUMBER = "[ลบแล้ว]"
 
@@ -37,13 +38,12 @@ ERASED_NUMBER = "[ลบแล้ว]"
 def without_numbers(text: str) -> str:
     """`text` with every phone and national id number replaced by ERASED_NUMBER: a
     description keeps the problem, not the number the citizen left to be called at."""
-    # Both finders read Thai digits as Arabic ones, one character for one: spans match.
-    spans = sorted((m.start, m.end) for m in [*find_phones(text), *find_national_ids(text)])
+    # The desk's entity extraction: spans into `text` itself, overlaps already dropped.
+    found = extract_entities(text, entity_types=(PHONE, NATIONAL_ID))
     out, at = [], 0
-    for start, end in spans:
-        if start >= at:
-            out += [text[at:start], ERASED_NUMBER]
-            at = end
+    for match in sorted(found, key=lambda m: m.start):
+        out += [text[at : match.start], ERASED_NUMBER]
+        at = match.end
     return "".join([*out, text[at:]])
 
 
