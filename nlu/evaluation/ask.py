@@ -232,6 +232,21 @@ def read_texts(model: str | Path, texts: Sequence[str], cache: Path | None = Non
         return [ranking_of(parsed) for parsed in parse_all(parser, list(texts))]
 
 
+def training_cache_copy(folder: Path) -> Path:
+    """`folder`, made, holding a copy of the full data's encoder cache, and made the cache
+    the next training uses: the training cache keeps only its last training's texts, so
+    trainings on parts of the data (folds, held-back styles) must not evict one
+    another's vectors."""
+    from nlu.pipelines import encoder
+
+    shipped = encoder.EncoderCache(name="training").path
+    folder.mkdir(exist_ok=True)
+    if shipped.is_file():
+        shutil.copy(shipped, folder / shipped.name)
+    os.environ[encoder.CACHE_ENV] = str(folder)
+    return folder
+
+
 def cross_validate(
     config: Path, data_dir: Path, k: int, seed: int, workdir: Path
 ) -> list[dict[str, Any]]:
@@ -240,22 +255,14 @@ def cross_validate(
     from rasa.shared.nlu.training_data.training_data import TrainingData
 
     from nlu.evaluation.compare import folds, train
-    from nlu.pipelines import encoder
 
     data = load_data(str(data_dir))
     examples = [m for m in data.training_examples if m.get("text") and m.get("intent")]
     labels = [m.get("intent") for m in examples]
-    # Each fold trains on a copy of the full data's encoder cache: the training cache keeps
-    # only its last training's texts, and the folds must not evict one another's vectors.
-    shipped = encoder.EncoderCache(name="training").path
     out: list[dict[str, Any]] = []
     for number, test in enumerate(folds(labels, k, seed)):
         held_back = set(test)
-        fold_cache = workdir / f"cache{number}"
-        fold_cache.mkdir()
-        if shipped.is_file():
-            shutil.copy(shipped, fold_cache / shipped.name)
-        os.environ[encoder.CACHE_ENV] = str(fold_cache)
+        fold_cache = training_cache_copy(workdir / f"cache{number}")
         part = TrainingData(
             [m for i, m in enumerate(examples) if i not in held_back],
             entity_synonyms=data.entity_synonyms,

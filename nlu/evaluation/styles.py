@@ -47,6 +47,7 @@ from nlu.evaluation.ask import (
     load_setting,
     read_texts,
     tally,
+    training_cache_copy,
 )
 from nlu.evaluation.routing import Routes, is_complaint
 
@@ -115,17 +116,11 @@ def read_styles(
 
     from nlu.evaluation.compare import train
     from nlu.evaluation.metrics import load_examples
-    from nlu.pipelines import encoder
 
-    shipped = encoder.EncoderCache(name="training").path
     rows: list[dict[str, Any]] = []
     for style in styles:
         folder = training_folder(data_dir, style, workdir)
-        cache = workdir / f"cache-{Path(style).stem}"
-        cache.mkdir(exist_ok=True)
-        if shipped.is_file():
-            shutil.copy(shipped, cache / shipped.name)
-        os.environ[encoder.CACHE_ENV] = str(cache)
+        cache = training_cache_copy(workdir / f"cache-{Path(style).stem}")
         with contextlib.redirect_stdout(sys.stderr):  # Rasa's "model saved" line
             model, seconds = train(config, load_data(str(folder)), workdir, Path(style).stem)
         examples = load_examples(data_dir / style)
